@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Ates.Runtime;
+
+/// <summary>
+/// An event-sourced grain: its state is the fold of its own events (<see cref="Apply"/>), loaded from the latest
+/// snapshot plus the events after it. <see cref="RaiseEvent"/> applies tentatively; <see cref="ConfirmEvents"/>
+/// appends with the expected version. On a conflict the state is reloaded from the store and the caller sees
+/// <see cref="VersionConflictException"/>; <see cref="RunCommand{TResult}"/> re-decides once on the fresh state.
+/// </summary>
+public abstract class JournaledGrain<TState, TEvent> : Grain
+    where TState : class, new()
+    where TEvent : class
+{
+    private readonly List<TEvent> _uncommitted = [];
+    private TState _state = new();
+    private long _version;
+    private long _snapshotVersion;
+
+    /// <summary>Confirmed state with any raised-but-unconfirmed events applied.</summary>
+    protected TState State => _state;
+
+    /// <summary>Number of confirmed events in this grain's stream.</summary>
+    protected long Version => _version;
+
+    protected virtual string StreamId => StreamIds.For(GrainId.Type, GrainId.Key);
+
+    /// <summary>Decides the log partition of this grain's events, and so their relative order for subscribers.</summary>
+    protected virtual string PartitionKey => StreamId;
+
+    protected virtual int SnapshotEvery => Runtime.Options.SnapshotEvery;
+
+    /// <summary>The fold: returns the state after the event (may mutate and return the same instance).</summary>
+    protected abstract TState Apply(TState state, TEvent @event);
+
+    protected void RaiseEvent(TEvent @event)
+    {
+        _state = Apply(_state, @event);
+        _uncommitted.Add(@event);
+    }
+
+    /// <summary>Appends the raised events; returns once they are durable.</summary>
+    protected async Task ConfirmEvents()
+    {
+        if (_uncommitted.Count == 0) return;
+        var now = Runtime.Time.GetUtcNow();
+        var metadata = new EventMetadata(now, RequestContext.CorrelationId, RequestContext.CausationId, Activity.Current?.Id, RequestContext.ActorUserId);
+        var events = new List<EventData>(_uncommitted.Count);
+        foreach (var raised in _uncommitted)
+        {
+            var (type, version, data) = Runtime.Serializer.Serialize(raised);
+            events.Add(new EventData(Guid.CreateVersion7(now), type, version, data, metadata));
+        }
+        _uncommitted.Clear();
+
+        try
+        {
+            var result = await Runtime.Store.AppendAsync(StreamId, _version, PartitionKey, events).ConfigureAwait(false);
+            _version = result.NextExpectedVersion;
+        }
+        catch
+        {
+            // The tentative state is wrong now (a conflict) or unknown (a failed write): rebuild it from the store.
+            await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        if (_version - _snapshotVersion >= SnapshotEvery) await WriteSnapshotAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a command (which raises events and returns a result) and confirms it. If another activation wrote the
+    /// stream first, the state is reloaded and the command decided once more on it; a second conflict surfaces.
+    /// </summary>
+    protected async Task<TResult> RunCommand<TResult>(Func<TResult> command)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            TResult result;
+            try
+            {
+                result = command();
+            }
+            catch
+            {
+                if (_uncommitted.Count > 0) await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            try
+            {
+                await ConfirmEvents().ConfigureAwait(false);
+                return result;
+            }
+            catch (VersionConflictException) when (attempt == 1)
+            {
+                // State was reloaded by ConfirmEvents; decide again.
+            }
+        }
+    }
+
+    protected Task RunCommand(Action command) => RunCommand(() =>
+    {
+        command();
+        return true;
+    });
+
+    /// <summary>Reads this grain's confirmed events (for audit views), oldest first.</summary>
+    protected async Task<IReadOnlyList<(RecordedEvent Recorded, TEvent Event)>> ReadEventsAsync(long afterVersion, int maxCount)
+    {
+        var recorded = await Runtime.Store.ReadStreamAsync(StreamId, afterVersion, maxCount).ConfigureAwait(false);
+        return recorded.Select(r => (r, (TEvent)Runtime.Serializer.Deserialize(r))).ToList();
+    }
+
+    internal override Task LoadStateAsync(CancellationToken cancellationToken) => ReloadAsync(cancellationToken);
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        _uncommitted.Clear();
+        _state = new TState();
+        _version = 0;
+        _snapshotVersion = 0;
+
+        var snapshot = await Runtime.Store.ReadSnapshotAsync(StreamId, cancellationToken).ConfigureAwait(false);
+        if (snapshot is not null)
+        {
+            try
+            {
+                _state = JsonSerializer.Deserialize<TState>(snapshot.State, SnapshotJson) ?? new TState();
+                _version = _snapshotVersion = snapshot.Version;
+            }
+            catch (JsonException)
+            {
+                // A snapshot of an older state shape is only a cache: replay from the first event instead.
+                _state = new TState();
+            }
+        }
+
+        const int page = 1024;
+        while (true)
+        {
+            var events = await Runtime.Store.ReadStreamAsync(StreamId, _version, page, cancellationToken).ConfigureAwait(false);
+            foreach (var recorded in events)
+            {
+                _state = Apply(_state, (TEvent)Runtime.Serializer.Deserialize(recorded));
+                _version = recorded.StreamVersion;
+            }
+            if (events.Count < page) break;
+        }
+    }
+
+    private async Task WriteSnapshotAsync()
+    {
+        try
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(_state, SnapshotJson);
+            await Runtime.Store.WriteSnapshotAsync(new StreamSnapshot(StreamId, _version, bytes)).ConfigureAwait(false);
+            _snapshotVersion = _version;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A snapshot is an optimisation; the events are already durable.
+            Runtime.Logger.LogWarning(ex, "Snapshot of {Stream} at version {Version} failed", StreamId, _version);
+        }
+    }
+
+    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.General) { IncludeFields = true };
+}

@@ -1,0 +1,82 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Ates.Runtime;
+
+/// <summary>Names an event contract: its type name and version, as stored and as published in schemas/.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class EventTypeAttribute(string name, int version = 1) : Attribute
+{
+    public string Name { get; } = name;
+    public int Version { get; } = version;
+}
+
+/// <summary>Turns event records into stored bytes and back.</summary>
+public interface IEventSerializer
+{
+    (string Type, int Version, byte[] Data) Serialize(object @event);
+
+    /// <summary>Decodes a stored event; throws <see cref="EventDecodingException"/> when it cannot.</summary>
+    object Deserialize(RecordedEvent recordedEvent);
+}
+
+public sealed class EventDecodingException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>System.Text.Json with strict decoding: unknown members and missing required members are errors.</summary>
+public sealed class JsonEventSerializer : IEventSerializer
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+    };
+
+    private readonly Dictionary<Type, EventTypeAttribute> _contracts = [];
+    private readonly Dictionary<(string, int), Type> _types = [];
+
+    public JsonEventSerializer(IEnumerable<Type> eventTypes)
+    {
+        foreach (var type in eventTypes.Distinct())
+        {
+            var contract = type.GetCustomAttribute<EventTypeAttribute>()
+                ?? throw new InvalidOperationException($"{type.Name} has no [EventType].");
+            if (!_types.TryAdd((contract.Name, contract.Version), type))
+            {
+                throw new InvalidOperationException($"Event type {contract.Name} v{contract.Version} is declared by {type.Name} and {_types[(contract.Name, contract.Version)].Name}.");
+            }
+            _contracts[type] = contract;
+        }
+    }
+
+    public static IEnumerable<Type> FindEventTypes(Assembly assembly) =>
+        assembly.GetTypes().Where(t => t.GetCustomAttribute<EventTypeAttribute>() is not null);
+
+    public (string Type, int Version, byte[] Data) Serialize(object @event)
+    {
+        var type = @event.GetType();
+        if (!_contracts.TryGetValue(type, out var contract))
+        {
+            throw new InvalidOperationException($"{type.Name} is not a registered event type; mark it [EventType] and register its assembly.");
+        }
+        return (contract.Name, contract.Version, JsonSerializer.SerializeToUtf8Bytes(@event, type, Options));
+    }
+
+    public object Deserialize(RecordedEvent recordedEvent)
+    {
+        if (!_types.TryGetValue((recordedEvent.Type, recordedEvent.Version), out var type))
+        {
+            throw new EventDecodingException($"Unknown event type {recordedEvent.Type} v{recordedEvent.Version} (event {recordedEvent.EventId}).");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(recordedEvent.Data, type, Options)
+                ?? throw new EventDecodingException($"Event {recordedEvent.EventId} ({recordedEvent.Type} v{recordedEvent.Version}) is null.");
+        }
+        catch (JsonException ex)
+        {
+            throw new EventDecodingException($"Event {recordedEvent.EventId} ({recordedEvent.Type} v{recordedEvent.Version}) does not match its contract: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ates.Runtime.Streams;
+
+/// <summary>Delivers one event to one subscription: retries with backoff, then parks it as a dead letter.</summary>
+internal sealed class EventDelivery(IServiceProvider services, IAtesStore store, RuntimeOptions options, TimeProvider time, ILogger<EventDelivery> logger)
+{
+    /// <summary>Runs the handler once, with the event's correlation flowing and the event itself as causation.</summary>
+    public async Task HandleOnceAsync(SubscriptionDefinition subscription, RecordedEvent e, CancellationToken ct)
+    {
+        using var request = RequestContext.Begin(e.Metadata.CorrelationId, e.EventId.ToString(), e.Metadata.ActorUserId);
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["CorrelationId"] = e.Metadata.CorrelationId,
+            ["CausationId"] = e.EventId,
+            ["Subscription"] = subscription.Name,
+        });
+        await subscription.Handle(e, services, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns once the event was handled or parked. Only a stop request interrupts the backoff.</summary>
+    public async Task DeliverAsync(SubscriptionDefinition subscription, RecordedEvent e, CancellationToken stop)
+    {
+        var firstFailedAt = default(DateTimeOffset);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await HandleOnceAsync(subscription, e, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                if (attempt == 1) firstFailedAt = time.GetUtcNow();
+                // An event that cannot be decoded will not decode on a retry either.
+                if (attempt >= options.DeliveryAttempts || ex is EventDecodingException)
+                {
+                    await ParkAsync(subscription, e, ex, attempt, firstFailedAt).ConfigureAwait(false);
+                    return;
+                }
+                logger.LogWarning(ex, "{Subscription}: attempt {Attempt} at event {EventId} ({Type}) failed", subscription.Name, attempt, e.EventId, e.Type);
+                await Task.Delay(Backoff(attempt), time, stop).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int failedAttempts)
+    {
+        var delay = options.RetryBackoff * Math.Pow(2, failedAttempts - 1);
+        return delay < options.MaxRetryBackoff ? delay : options.MaxRetryBackoff;
+    }
+
+    private async Task ParkAsync(SubscriptionDefinition subscription, RecordedEvent e, Exception error, int attempts, DateTimeOffset firstFailedAt)
+    {
+        logger.LogError(error, "{Subscription}: event {EventId} ({Type}) parked as a dead letter after {Attempts} attempts", subscription.Name, e.EventId, e.Type, attempts);
+        await store.ParkAsync(new DeadLetter(Guid.CreateVersion7(), subscription.Name, e.Partition, e.EventId, e.StreamId, e.StreamVersion, e.Position,
+            e.Type, Describe(error), attempts, firstFailedAt, time.GetUtcNow())).ConfigureAwait(false);
+    }
+
+    internal static string Describe(Exception error) => $"{error.GetType().Name}: {error.Message}";
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ates.Runtime.Streams;
+
+/// <summary>
+/// Processes one partition of one subscription while this silo holds its lease: read after the checkpoint, deliver
+/// in order, move the checkpoint (fenced on its old value) after each batch. A failed fence means the lease moved or
+/// the subscription was rebuilt: re-read the checkpoint and go on from there.
+/// </summary>
+internal sealed class PartitionPump(
+    SubscriptionDefinition subscription,
+    int partition,
+    ILeaseSession lease,
+    string leaseName,
+    WakeSignal wake,
+    EventDelivery delivery,
+    IAtesStore store,
+    RuntimeOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+        while (!stop.IsCancellationRequested && lease.IsHeld(leaseName))
+        {
+            wake.Rearm();
+            var batch = await store.ReadPartitionAsync(partition, checkpoint, options.SubscriptionBatchSize, stop).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                await wake.WaitAsync(options.SubscriptionPollInterval, time, stop).ConfigureAwait(false);
+                // The subscription may have been rebuilt while we idled.
+                checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+                continue;
+            }
+
+            var processed = checkpoint;
+            foreach (var e in batch)
+            {
+                if (stop.IsCancellationRequested || !lease.IsHeld(leaseName)) break;
+                await delivery.DeliverAsync(subscription, e, stop).ConfigureAwait(false);
+                processed = e.Position;
+            }
+
+            if (processed == checkpoint) continue;
+            if (await store.TryMoveCheckpointAsync(subscription.Name, partition, checkpoint, processed, CancellationToken.None).ConfigureAwait(false))
+            {
+                checkpoint = processed;
+            }
+            else
+            {
+                logger.LogInformation("{Subscription}/{Partition}: checkpoint moved elsewhere; reading it again", subscription.Name, partition);
+                checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Ates.Runtime.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ates.Runtime;
+
+/// <summary>
+/// A durable, named subscription to the global log: a checkpoint per partition, processed by one silo per partition
+/// at a time, at-least-once and in log order within a partition. The handler must be idempotent.
+/// </summary>
+public sealed class SubscriptionDefinition(string name, Func<RecordedEvent, IServiceProvider, CancellationToken, Task> handle)
+{
+    public string Name { get; } = !string.IsNullOrWhiteSpace(name) && !name.Contains(':')
+        ? name
+        : throw new ArgumentException("A subscription name is non-empty and has no ':'.", nameof(name));
+
+    public Func<RecordedEvent, IServiceProvider, CancellationToken, Task> Handle { get; } = handle;
+
+    /// <summary>Routes each event to the grain whose Guid key <paramref name="route"/> returns (null: not for this subscription).</summary>
+    public static SubscriptionDefinition ToGrains<TGrain>(string name, Func<RecordedEvent, Guid?> route)
+        where TGrain : IEventConsumer, IGrainWithGuidKey =>
+        new(name, (e, services, _) => route(e) is { } key
+            ? services.GetRequiredService<IGrainFactory>().GetGrain<TGrain>(key).OnEventAsync(e)
+            : Task.CompletedTask);
+
+    /// <summary>Routes each event to the grain whose string key <paramref name="route"/> returns (null: not for this subscription).</summary>
+    public static SubscriptionDefinition ToGrains<TGrain>(string name, Func<RecordedEvent, string?> route)
+        where TGrain : IEventConsumer, IGrainWithStringKey =>
+        new(name, (e, services, _) => route(e) is { } key
+            ? services.GetRequiredService<IGrainFactory>().GetGrain<TGrain>(key).OnEventAsync(e)
+            : Task.CompletedTask);
+
+    /// <summary>What [ImplicitStreamSubscription] declares: events of the namespaces go to the grain keyed by the stream's key.</summary>
+    internal static SubscriptionDefinition Implicit(GrainClass grainClass)
+    {
+        var namespaces = grainClass.ImplicitNamespaces.ToHashSet(StringComparer.Ordinal);
+        return new SubscriptionDefinition($"implicit-{grainClass.TypeName}", (e, services, _) => namespaces.Contains(e.StreamNamespace)
+            ? services.GetRequiredService<GrainRuntime>().GetGrain<IEventConsumer>(new GrainId(grainClass.TypeName, e.StreamKey)).OnEventAsync(e)
+            : Task.CompletedTask);
+    }
+}
