@@ -164,7 +164,22 @@ internal sealed class GrainRuntime : IGrainFactory
 
     internal async Task DeactivateAsync(Activation activation, DeactivationReason reason, bool gateHeld)
     {
-        if (!gateHeld) await activation.Gate.EnterAsync(readOnly: false).ConfigureAwait(false);
+        if (!gateHeld)
+        {
+            var turn = activation.Gate.EnterAsync(readOnly: false).AsTask();
+            try
+            {
+                // A call that never finishes must not hold shutdown hostage.
+                await turn.WaitAsync(Options.CallTimeout, Time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _logger.LogWarning("{Grain} was still busy after {Timeout}; dropped without OnDeactivateAsync", activation.Id, Options.CallTimeout);
+                activation.State = ActivationState.Deactivated;
+                _activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.Id, activation));
+                return;
+            }
+        }
         try
         {
             if (activation.State != ActivationState.Active) return;

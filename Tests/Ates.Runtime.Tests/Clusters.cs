@@ -1,0 +1,36 @@
+using Ates.Runtime.Storage.Embedded;
+using Ates.Runtime.Testing;
+
+namespace Ates.Runtime.Tests;
+
+/// <summary>How the tests start clusters of the test grains.</summary>
+public static class Clusters
+{
+    public static readonly SubscriptionDefinition Tally =
+        SubscriptionDefinition.ToGrains<ITallyGrain>("tally", e => e.StreamNamespace == "counter" ? e.StreamKey : null);
+
+    public static Task<TestCluster> StartAsync(
+        int silos = 1,
+        TimeProvider? time = null,
+        string? dataDirectory = null,
+        Action<RuntimeOptions>? options = null,
+        bool tally = false) =>
+        TestCluster.StartAsync(new TestClusterOptions
+        {
+            InitialSilos = silos,
+            Time = time ?? TimeProvider.System,
+            CreateStore = dataDirectory is null ? null : t => EmbeddedStore.Open(new EmbeddedStoreOptions { DataDirectory = dataDirectory }, t),
+            ConfigureSilo = silo =>
+            {
+                silo.AddGrains(typeof(Clusters).Assembly);
+                silo.Configure(o =>
+                {
+                    o.RetryBackoff = TimeSpan.Zero;
+                    options?.Invoke(o);
+                });
+                if (tally) silo.AddSubscription(Tally);
+            },
+        });
+
+    public static string NewDataDirectory() => Directory.CreateTempSubdirectory("ates-test-").FullName;
+}
