@@ -27,7 +27,10 @@ public static class RuntimeSetup
             silo.Configure(o => o.Partitions = settings.Partitions);
             silo.UseEmbeddedStore(new EmbeddedStoreOptions
             {
-                DataDirectory = string.IsNullOrWhiteSpace(settings.DataDirectory) ? null : settings.DataDirectory,
+                // Relative to the content root (the Silo folder under `dotnet run`), not to wherever the shell stood.
+                DataDirectory = string.IsNullOrWhiteSpace(settings.DataDirectory)
+                    ? null
+                    : Path.GetFullPath(settings.DataDirectory, builder.Environment.ContentRootPath),
                 Partitions = settings.Partitions,
             });
         });

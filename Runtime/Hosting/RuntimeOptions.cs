@@ -36,7 +36,7 @@ public sealed class RuntimeOptions
     /// <summary>A silo that has not renewed its leases for this long loses them, and is counted dead.</summary>
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often a silo re-reads its reminder partitions to learn of reminders other silos registered.</summary>
+    /// <summary>How often a silo looks for due reminders (a reminder fires at most this late) and learns of reminders other silos registered.</summary>
     public TimeSpan ReminderRefresh { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>What this silo reports as its address in the membership table.</summary>

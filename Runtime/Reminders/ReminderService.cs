@@ -42,11 +42,13 @@ internal sealed class ReminderService
 
     public async Task RunAsync(CancellationToken stop)
     {
+        // One periodic timer, created before the first pass: a due reminder fires within one refresh period,
+        // and no wake-up depends on a delay computed from an earlier reading of the clock.
+        using var refresh = _time.CreateTimer(_ => _wake.Set(), null, _options.ReminderRefresh, _options.ReminderRefresh);
         while (!stop.IsCancellationRequested)
         {
             _wake.Rearm();
             var now = _time.GetUtcNow();
-            var next = now + _options.ReminderRefresh;
             int[] owned;
             lock (_sync) owned = [.. _owned];
             try
@@ -56,7 +58,6 @@ internal sealed class ReminderService
                     foreach (var reminder in await _store.ReadRemindersAsync(partition, stop).ConfigureAwait(false))
                     {
                         if (reminder.DueAt <= now) await FireAsync(reminder, now).ConfigureAwait(false);
-                        else if (reminder.DueAt < next) next = reminder.DueAt;
                     }
                 }
             }
@@ -64,7 +65,7 @@ internal sealed class ReminderService
             {
                 _logger.LogWarning(ex, "Reminder pass failed; trying again");
             }
-            await _wake.WaitAsync(next - now, _time, stop).ConfigureAwait(false);
+            await _wake.Current.WaitAsync(stop).ConfigureAwait(false);
         }
     }
 
