@@ -107,14 +107,17 @@ internal sealed class ClusterAgent
                 var mine = status == SiloStatus.Active && OwnerOf(lease.Name, live) == _siloId;
                 if (running && !held.Contains(lease.Name))
                 {
+                    // Expired (a long pause) or taken: stop, and below take it again at once if it is still free and ours.
                     _logger.LogWarning("Lost lease {Lease}", lease.Name);
                     await StopWorkerAsync(lease.Name, worker!, release: false).ConfigureAwait(false);
+                    running = false;
                 }
                 else if (running && !mine)
                 {
                     await StopWorkerAsync(lease.Name, worker!, release: true).ConfigureAwait(false);
+                    running = false;
                 }
-                else if (!running && mine && await _session.TryAcquireAsync(lease.Name, ct).ConfigureAwait(false))
+                if (!running && mine && await _session.TryAcquireAsync(lease.Name, ct).ConfigureAwait(false))
                 {
                     StartWorker(lease);
                 }
