@@ -26,6 +26,7 @@ internal sealed class ClusterAgent
     private readonly DateTimeOffset _startedAt;
     private ILeaseSession? _session;
     private IDisposable? _committed;
+    private volatile bool _stopped;
 
     public ClusterAgent(string siloId, IAtesStore store, RuntimeOptions options, TimeProvider time, ReminderService reminders,
         EventDelivery delivery, IEnumerable<SubscriptionDefinition> subscriptions, ILogger logger)
@@ -93,6 +94,8 @@ internal sealed class ClusterAgent
         await _tickLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // A tick that queued behind StopAsync must not take back what the stop just handed over.
+            if (_stopped) return;
             var now = _time.GetUtcNow();
             await _store.UpsertSiloAsync(new SiloEntry(_siloId, _options.SiloAddress, _startedAt, now, status), ct).ConfigureAwait(false);
             var held = await _session!.RenewAsync(ct).ConfigureAwait(false);
@@ -231,6 +234,7 @@ internal sealed class ClusterAgent
         await _tickLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            _stopped = true;
             List<KeyValuePair<string, Worker>> workers;
             lock (_workers) workers = _workers.ToList();
             await Task.WhenAll(workers.Select(w => StopWorkerAsync(w.Key, w.Value, release: true))).ConfigureAwait(false);
@@ -247,6 +251,7 @@ internal sealed class ClusterAgent
     /// <summary>Abrupt: stop every worker where it stands, release nothing, leave the membership row to go stale.</summary>
     public void Kill()
     {
+        _stopped = true;
         _committed?.Dispose();
         _session?.Abandon();
         lock (_workers)

@@ -192,7 +192,7 @@ public sealed class TallyGrain(IEventSerializer serializer) : JournaledGrain<Tal
 
     public async Task OnEventAsync(RecordedEvent recordedEvent)
     {
-        Probe.Log("tally-deliveries", recordedEvent.EventId.ToString());
+        Probe.Log($"tally-deliveries/{this.GetPrimaryKeyString()}", recordedEvent.EventId.ToString());
         var added = (CounterAdded)serializer.Deserialize(recordedEvent);
         if (added.Amount == -13 && Probe.PoisonOn) throw new InvalidOperationException($"poison event {recordedEvent.EventId}");
         if (State.Seen.Contains(recordedEvent.EventId)) return;
