@@ -1,3 +1,4 @@
+using Ates.Grains;
 using Ates.Runtime;
 using Ates.Runtime.Storage.Embedded;
 
@@ -9,6 +10,7 @@ public sealed class AtesSettings
     public string Storage { get; set; } = "Embedded";
     public string? DataDirectory { get; set; } = "./data";
     public int Partitions { get; set; } = 16;
+    public string BusinessTimeZone { get; set; } = "UTC";
 }
 
 public static class RuntimeSetup
@@ -23,7 +25,7 @@ public static class RuntimeSetup
 
         builder.Services.AddAtesSilo(silo =>
         {
-            silo.AddGrains(typeof(Ates.Grains.GrainsAssembly).Assembly);
+            silo.AddAtesDomain(o => o.BusinessTimeZone = settings.BusinessTimeZone);
             silo.Configure(o => o.Partitions = settings.Partitions);
             silo.UseEmbeddedStore(new EmbeddedStoreOptions
             {

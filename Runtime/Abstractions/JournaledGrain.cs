@@ -14,7 +14,7 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
     where TState : class, new()
     where TEvent : class
 {
-    private readonly List<TEvent> _uncommitted = [];
+    private readonly List<(TEvent Event, EventMetadata Metadata)> _uncommitted = [];
     private TState _state = new();
     private long _version;
     private long _snapshotVersion;
@@ -33,25 +33,36 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
     protected virtual int SnapshotEvery => Runtime.Options.SnapshotEvery;
 
     /// <summary>The fold: returns the state after the event (may mutate and return the same instance).</summary>
-    protected abstract TState Apply(TState state, TEvent @event);
+    protected virtual TState Apply(TState state, TEvent @event) =>
+        throw new InvalidOperationException($"{GetType().Name} must override one of the Apply methods.");
 
+    /// <summary>The fold, for grains that need the event's time or correlation; by default ignores the metadata.</summary>
+    protected virtual TState Apply(TState state, TEvent @event, EventMetadata metadata) => Apply(state, @event);
+
+    /// <summary>Applies the event now (tentatively) and queues it for <see cref="ConfirmEvents"/>; its metadata is fixed here.</summary>
     protected void RaiseEvent(TEvent @event)
     {
-        _state = Apply(_state, @event);
-        _uncommitted.Add(@event);
+        var metadata = new EventMetadata(Runtime.Time.GetUtcNow(), RequestContext.CorrelationId, RequestContext.CausationId, Activity.Current?.Id, RequestContext.ActorUserId);
+        _state = Apply(_state, @event, metadata);
+        _uncommitted.Add((@event, metadata));
+    }
+
+    /// <summary>Applies events another activation (on another silo) appended since this one last read its stream.</summary>
+    protected async Task RefreshAsync()
+    {
+        if (_uncommitted.Count > 0) throw new InvalidOperationException("Refresh before raising events, not after.");
+        await CatchUpAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Appends the raised events; returns once they are durable.</summary>
     protected async Task ConfirmEvents()
     {
         if (_uncommitted.Count == 0) return;
-        var now = Runtime.Time.GetUtcNow();
-        var metadata = new EventMetadata(now, RequestContext.CorrelationId, RequestContext.CausationId, Activity.Current?.Id, RequestContext.ActorUserId);
         var events = new List<EventData>(_uncommitted.Count);
-        foreach (var raised in _uncommitted)
+        foreach (var (raised, metadata) in _uncommitted)
         {
             var (type, version, data) = Runtime.Serializer.Serialize(raised);
-            events.Add(new EventData(Guid.CreateVersion7(now), type, version, data, metadata));
+            events.Add(new EventData(Guid.CreateVersion7(metadata.OccurredAt), type, version, data, metadata));
         }
         _uncommitted.Clear();
 
@@ -138,13 +149,18 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
             }
         }
 
+        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
         const int page = 1024;
         while (true)
         {
             var events = await Runtime.Store.ReadStreamAsync(StreamId, _version, page, cancellationToken).ConfigureAwait(false);
             foreach (var recorded in events)
             {
-                _state = Apply(_state, (TEvent)Runtime.Serializer.Deserialize(recorded));
+                _state = Apply(_state, (TEvent)Runtime.Serializer.Deserialize(recorded), recorded.Metadata);
                 _version = recorded.StreamVersion;
             }
             if (events.Count < page) break;

@@ -23,6 +23,13 @@ public interface IEventSerializer
 
 public sealed class EventDecodingException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>Reads an old contract version as the current one: consumers see only the new shape; producers never write the old.</summary>
+public sealed record EventUpcaster(Type From, Type To, Func<object, object> Convert)
+{
+    public static EventUpcaster Create<TFrom, TTo>(Func<TFrom, TTo> convert) where TFrom : class where TTo : class =>
+        new(typeof(TFrom), typeof(TTo), old => convert((TFrom)old));
+}
+
 /// <summary>System.Text.Json with strict decoding: unknown members and missing required members are errors.</summary>
 public sealed class JsonEventSerializer : IEventSerializer
 {
@@ -36,8 +43,11 @@ public sealed class JsonEventSerializer : IEventSerializer
     private readonly Dictionary<Type, EventTypeAttribute> _contracts = [];
     private readonly Dictionary<(string, int), Type> _types = [];
 
-    public JsonEventSerializer(IEnumerable<Type> eventTypes)
+    private readonly Dictionary<Type, EventUpcaster> _upcasters = [];
+
+    public JsonEventSerializer(IEnumerable<Type> eventTypes, IEnumerable<EventUpcaster>? upcasters = null)
     {
+        foreach (var upcaster in upcasters ?? []) _upcasters.Add(upcaster.From, upcaster);
         foreach (var type in eventTypes.Distinct())
         {
             var contract = type.GetCustomAttribute<EventTypeAttribute>()
@@ -60,6 +70,10 @@ public sealed class JsonEventSerializer : IEventSerializer
         {
             throw new InvalidOperationException($"{type.Name} is not a registered event type; mark it [EventType] and register its assembly.");
         }
+        if (_upcasters.ContainsKey(type))
+        {
+            throw new InvalidOperationException($"{contract.Name} v{contract.Version} is read-only: it is upcast on read, and producers write the newer version.");
+        }
         return (contract.Name, contract.Version, JsonSerializer.SerializeToUtf8Bytes(@event, type, Options));
     }
 
@@ -69,14 +83,20 @@ public sealed class JsonEventSerializer : IEventSerializer
         {
             throw new EventDecodingException($"Unknown event type {recordedEvent.Type} v{recordedEvent.Version} (event {recordedEvent.EventId}).");
         }
+        object decoded;
         try
         {
-            return JsonSerializer.Deserialize(recordedEvent.Data, type, Options)
+            decoded = JsonSerializer.Deserialize(recordedEvent.Data, type, Options)
                 ?? throw new EventDecodingException($"Event {recordedEvent.EventId} ({recordedEvent.Type} v{recordedEvent.Version}) is null.");
         }
         catch (JsonException ex)
         {
             throw new EventDecodingException($"Event {recordedEvent.EventId} ({recordedEvent.Type} v{recordedEvent.Version}) does not match its contract: {ex.Message}", ex);
         }
+        while (_upcasters.TryGetValue(decoded.GetType(), out var upcaster)) decoded = upcaster.Convert(decoded);
+        return decoded;
     }
+
+    /// <summary>Every registered contract: (name, version, record type).</summary>
+    public IEnumerable<(string Name, int Version, Type Type)> Contracts => _contracts.Select(c => (c.Value.Name, c.Value.Version, c.Key));
 }

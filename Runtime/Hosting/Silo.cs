@@ -55,6 +55,7 @@ public sealed class Silo
             Task.Run(() => _cluster.RunAsync(_stop.Token), CancellationToken.None),
             Task.Run(() => _reminders.RunAsync(_stop.Token), CancellationToken.None));
         IsRunning = true;
+        foreach (var startup in Services.GetServices<SiloStartupTask>()) await startup.Run(Services, ct).ConfigureAwait(false);
         _logger.LogInformation("Silo {Silo} started", Id);
     }
 

@@ -38,6 +38,19 @@ public sealed class SiloBuilder(IServiceCollection services)
         return this;
     }
 
+    public SiloBuilder AddUpcaster(EventUpcaster upcaster)
+    {
+        Services.AddSingleton(upcaster);
+        return this;
+    }
+
+    /// <summary>Runs once the silo has started (its leases taken), before it reports running; like Orleans' AddStartupTask.</summary>
+    public SiloBuilder AddStartupTask(Func<IServiceProvider, CancellationToken, Task> task)
+    {
+        Services.AddSingleton(new SiloStartupTask(task));
+        return this;
+    }
+
     public SiloBuilder Configure(Action<RuntimeOptions> configure)
     {
         Services.AddSingleton(configure);
@@ -77,7 +90,9 @@ public static class SiloServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new GrainCatalog(
             builder.GrainAssemblies.SelectMany(GrainCatalog.FindGrainClasses), sp.GetRequiredService<RuntimeOptions>().CollectionAge));
-        services.TryAddSingleton<IEventSerializer>(_ => new JsonEventSerializer(builder.EventAssemblies.SelectMany(JsonEventSerializer.FindEventTypes)));
+        services.TryAddSingleton(sp => new JsonEventSerializer(builder.EventAssemblies.SelectMany(JsonEventSerializer.FindEventTypes), sp.GetServices<EventUpcaster>()));
+        services.TryAddSingleton<IEventSerializer>(sp => sp.GetRequiredService<JsonEventSerializer>());
+        services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<IAtesStore>());
         services.TryAddSingleton<GrainRuntime>();
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>());
         services.TryAddSingleton<ReminderService>();
@@ -97,6 +112,8 @@ public static class SiloServiceCollectionExtensions
         return services;
     }
 }
+
+public sealed record SiloStartupTask(Func<IServiceProvider, CancellationToken, Task> Run);
 
 internal sealed class SiloHostedService(Silo silo) : IHostedService
 {

@@ -49,6 +49,33 @@ public sealed class SubscriptionOperations
         return (DeadLetterRetryOutcome.Delivered, deadLetter);
     }
 
+    /// <summary>
+    /// The time up to which the subscription has processed everything: the earliest occurred-at among the first
+    /// unprocessed event of each partition, or now when every partition is caught up.
+    /// </summary>
+    public async Task<DateTimeOffset> GetWatermarkAsync(string subscription, CancellationToken ct = default)
+    {
+        var watermark = _time.GetUtcNow();
+        for (var partition = 0; partition < _store.Partitions; partition++)
+        {
+            var checkpoint = await _store.ReadCheckpointAsync(subscription, partition, ct).ConfigureAwait(false);
+            var next = await _store.ReadPartitionAsync(partition, checkpoint, 1, ct).ConfigureAwait(false);
+            if (next.Count > 0 && next[0].Metadata.OccurredAt < watermark) watermark = next[0].Metadata.OccurredAt;
+        }
+        return watermark;
+    }
+
+    /// <summary>True when every partition's checkpoint is at the end of the log as it is now.</summary>
+    public async Task<bool> IsCaughtUpAsync(string subscription, CancellationToken ct = default)
+    {
+        for (var partition = 0; partition < _store.Partitions; partition++)
+        {
+            var checkpoint = await _store.ReadCheckpointAsync(subscription, partition, ct).ConfigureAwait(false);
+            if ((await _store.ReadPartitionAsync(partition, checkpoint, 1, ct).ConfigureAwait(false)).Count > 0) return false;
+        }
+        return true;
+    }
+
     public Task<bool> DiscardDeadLetterAsync(Guid id, CancellationToken ct = default) => _store.RemoveDeadLetterAsync(id, ct);
 
     /// <summary>Replays the whole log into the subscription: its handlers must be idempotent (or their state cleared first).</summary>

@@ -1,0 +1,85 @@
+using Ates.Grains.Interfaces;
+using Ates.Grains.Interfaces.Events;
+using Ates.Runtime;
+
+namespace Ates.Grains;
+
+public sealed class AccountState
+{
+    public decimal Balance { get; set; }
+    public List<LedgerEntryRecorded> Entries { get; set; } = [];
+
+    /// <summary>Source ids already on the ledger: task event ids, and "payout:yyyy-MM-dd".</summary>
+    public HashSet<string> Sources { get; set; } = [];
+}
+
+/// <summary>
+/// Rule 3 and the payout half of rule 6: an account's ledger. Fees and rewards come only from task events through
+/// the billing subscription, priced by the event (never recomputed); every entry is idempotent by its source id,
+/// so at-least-once delivery moves money exactly once.
+/// </summary>
+[GrainType("account")]
+public sealed class AccountGrain(IEventSerializer serializer, BusinessCalendar calendar, TimeProvider time)
+    : JournaledGrain<AccountState, LedgerEntryRecorded>, IAccountGrain
+{
+    // The source-id set grows with the ledger; snapshot less often than the default so each stays cheap to write.
+    protected override int SnapshotEvery => 1000;
+
+    protected override AccountState Apply(AccountState state, LedgerEntryRecorded e)
+    {
+        state.Balance = e.BalanceAfter;
+        state.Entries.Add(e);
+        state.Sources.Add(e.SourceId);
+        return state;
+    }
+
+    public async Task OnEventAsync(RecordedEvent recordedEvent)
+    {
+        var source = recordedEvent.EventId.ToString();
+        if (State.Sources.Contains(source)) return;
+        var at = recordedEvent.Metadata.OccurredAt;
+        var entry = serializer.Deserialize(recordedEvent) switch
+        {
+            TaskAssigned a when a.AssigneeId == this.GetPrimaryKey() =>
+                Entry(EntryKinds.AssignFee, -a.AssignFee, a.TaskId, $"Assign fee: {Describe(a.Title, a.JiraId)}", source, at, null),
+            TaskCompleted c when c.AssigneeId == this.GetPrimaryKey() =>
+                Entry(EntryKinds.Reward, c.Reward, c.TaskId, $"Reward: {Describe(c.Title, c.JiraId)}", source, at, null),
+            _ => null,
+        };
+        if (entry is null) return;
+        RaiseEvent(entry);
+        await ConfirmEvents();
+    }
+
+    public async Task<PayoutResult> PayOut(DateOnly date)
+    {
+        var source = $"payout:{BusinessCalendar.Key(date)}";
+        return await RunCommand(() =>
+        {
+            if (State.Sources.Contains(source)) return new PayoutResult(-State.Entries.First(e => e.SourceId == source).Amount);
+            if (State.Balance <= 0) return new PayoutResult(0); // negative balances carry over
+            var amount = State.Balance;
+            RaiseEvent(Entry(EntryKinds.Payout, -amount, null, $"Payout for {BusinessCalendar.Key(date)}", source, time.GetUtcNow(), date));
+            return new PayoutResult(amount);
+        });
+    }
+
+    public Task<AccountDto> Get()
+    {
+        var today = calendar.Today;
+        var earnedToday = State.Entries.Where(e => e.Kind != EntryKinds.Payout && calendar.DateOf(e.At) == today).Sum(e => e.Amount);
+        return Task.FromResult(new AccountDto(this.GetPrimaryKey(), State.Balance, earnedToday));
+    }
+
+    public Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to) =>
+        Task.FromResult<IReadOnlyList<EntryDto>>(State.Entries
+            .Where(e => (from is null || calendar.DateOf(e.At) >= from) && (to is null || calendar.DateOf(e.At) <= to))
+            .Reverse()
+            .Select(e => new EntryDto(e.EntryId, e.At, e.Kind, e.Amount, e.BalanceAfter, e.TaskId, e.Description))
+            .ToList());
+
+    private LedgerEntryRecorded Entry(string kind, decimal amount, Guid? taskId, string description, string source, DateTimeOffset at, DateOnly? payoutDate) =>
+        new(Guid.CreateVersion7(at), this.GetPrimaryKey(), kind, amount, State.Balance + amount, taskId, description, source, at, payoutDate);
+
+    private static string Describe(string title, string? jiraId) => jiraId is null ? title : $"[{jiraId}] {title}";
+}

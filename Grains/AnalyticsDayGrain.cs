@@ -1,0 +1,55 @@
+using Ates.Grains.Interfaces;
+using Ates.Grains.Interfaces.Events;
+using Ates.Runtime;
+
+namespace Ates.Grains;
+
+public sealed class AnalyticsDayState
+{
+    public decimal AssignFees { get; set; }
+    public decimal Rewards { get; set; }
+    public ExpensiveTask? MostExpensive { get; set; }
+    public HashSet<Guid> Counted { get; set; } = [];
+}
+
+/// <summary>Rules 7 and 9 for one business day, from task events (prices as the events carry them).</summary>
+[GrainType("analyticsday")]
+public sealed class AnalyticsDayGrain(IEventSerializer serializer) : JournaledGrain<AnalyticsDayState, AnalyticsTaskPriced>, IAnalyticsDayGrain
+{
+    protected override int SnapshotEvery => 1000;
+
+    protected override AnalyticsDayState Apply(AnalyticsDayState state, AnalyticsTaskPriced e)
+    {
+        state.Counted.Add(e.SourceEventId);
+        if (e.Kind == EntryKinds.AssignFee)
+        {
+            state.AssignFees += e.Amount;
+        }
+        else
+        {
+            state.Rewards += e.Amount;
+            // Ties keep the first completed: the most expensive is the earliest to reach the highest reward.
+            if (state.MostExpensive is null || e.Amount > state.MostExpensive.Reward || (e.Amount == state.MostExpensive.Reward && e.At < state.MostExpensive.CompletedAt))
+                state.MostExpensive = new ExpensiveTask(e.TaskId, e.Title ?? "", e.JiraId, e.Amount, e.At);
+        }
+        return state;
+    }
+
+    public async Task OnEventAsync(RecordedEvent recordedEvent)
+    {
+        if (State.Counted.Contains(recordedEvent.EventId)) return;
+        AnalyticsTaskPriced? priced = serializer.Deserialize(recordedEvent) switch
+        {
+            TaskAssigned a => new(recordedEvent.EventId, EntryKinds.AssignFee, a.AssignFee, a.TaskId, a.Title, a.JiraId, recordedEvent.Metadata.OccurredAt),
+            TaskCompleted c => new(recordedEvent.EventId, EntryKinds.Reward, c.Reward, c.TaskId, c.Title, c.JiraId, recordedEvent.Metadata.OccurredAt),
+            _ => null,
+        };
+        if (priced is null) return;
+        RaiseEvent(priced);
+        await ConfirmEvents();
+    }
+
+    public Task<decimal> ManagementEarnings() => Task.FromResult(State.AssignFees - State.Rewards);
+
+    public Task<ExpensiveTask?> MostExpensive() => Task.FromResult(State.MostExpensive);
+}

@@ -1,0 +1,54 @@
+using Ates.Grains.Interfaces;
+using Ates.Runtime;
+
+namespace Ates.Grains;
+
+/// <summary>Read-side questions that span several grains (accounting and analytics views).</summary>
+public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calendar)
+{
+    public const int MaxRangeDays = 366;
+
+    public BusinessCalendar Calendar => calendar;
+
+    public async Task<IReadOnlyList<AccountDto>> AllAccounts()
+    {
+        var users = await grains.GetGrain<IUserRegistryGrain>(Singletons.Key).List();
+        return await Task.WhenAll(users.Select(u => grains.GetGrain<IAccountGrain>(u.Id).Get()));
+    }
+
+    public Task<DayDto> Day(DateOnly date) => grains.GetGrain<IBillingDayGrain>(BusinessCalendar.Key(date)).Get();
+
+    public async Task<IReadOnlyList<DayDto>> Days(DateOnly from, DateOnly to) =>
+        await Task.WhenAll(Dates(from, to).Select(Day));
+
+    public async Task<AnalyticsSummary> Summary(DateOnly date)
+    {
+        var earnings = await grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(date)).ManagementEarnings();
+        var negative = await grains.GetGrain<IBalanceWatchGrain>(Singletons.Key).NegativeBalances();
+        return new AnalyticsSummary(date, earnings, negative);
+    }
+
+    /// <summary>Rule 9: the highest reward among tasks completed in the range (the earliest such on a tie).</summary>
+    public async Task<MostExpensive> MostExpensive(DateOnly from, DateOnly to)
+    {
+        var perDay = await Task.WhenAll(Dates(from, to).Select(d => grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(d)).MostExpensive()));
+        var best = perDay.OfType<ExpensiveTask>().OrderByDescending(t => t.Reward).ThenBy(t => t.CompletedAt).FirstOrDefault();
+        return new MostExpensive(from, to, best);
+    }
+
+    /// <summary>The range of a period that contains <paramref name="date"/>: its day, its ISO week (Monday first), or its month.</summary>
+    public static (DateOnly From, DateOnly To) Period(string period, DateOnly date) => period switch
+    {
+        "day" => (date, date),
+        "week" => (date.AddDays(-(((int)date.DayOfWeek + 6) % 7)), date.AddDays(6 - (((int)date.DayOfWeek + 6) % 7))),
+        "month" => (new DateOnly(date.Year, date.Month, 1), new DateOnly(date.Year, date.Month, DateTime.DaysInMonth(date.Year, date.Month))),
+        _ => throw DomainException.Invalid("period", "The period is day, week or month."),
+    };
+
+    private static IEnumerable<DateOnly> Dates(DateOnly from, DateOnly to)
+    {
+        if (to < from) throw DomainException.Invalid("to", "The range ends before it starts.");
+        if (to.DayNumber - from.DayNumber >= MaxRangeDays) throw DomainException.Invalid("to", $"A range is at most {MaxRangeDays} days.");
+        for (var d = from; d <= to; d = d.AddDays(1)) yield return d;
+    }
+}

@@ -1,0 +1,92 @@
+using Ates.Grains.Interfaces;
+using Ates.Grains.Interfaces.Events;
+using Ates.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Ates.Grains;
+
+public sealed class DomainOptions
+{
+    /// <summary>IANA or Windows id of the business time zone; days close at its midnight.</summary>
+    public string BusinessTimeZone { get; set; } = "UTC";
+
+    /// <summary>How often the billing clock looks for ended days to close.</summary>
+    public TimeSpan DayCloseCheckPeriod { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// The durable subscriptions through which billing, accounting, analytics and notifications learn about tasks.
+/// No task grain ever calls an account: money moves only here, from events.
+/// </summary>
+public static class DomainSubscriptions
+{
+    public const string Billing = "billing";
+    public const string Accounting = "accounting";
+    public const string Analytics = "analytics";
+    public const string Notifications = "notifications";
+
+    private const string TaskAssignedType = "task.assigned";
+    private const string TaskCompletedType = "task.completed";
+    private const string LedgerEntryType = "ledger.entry-recorded";
+
+    public static IEnumerable<SubscriptionDefinition> All()
+    {
+        // Rule 3: each assignment charges its fee to the assignee, each completion credits the reward.
+        yield return Route(Billing, (e, decoded, grains, _) => decoded switch
+        {
+            TaskAssigned a => grains.GetGrain<IAccountGrain>(a.AssigneeId).OnEventAsync(e),
+            TaskCompleted c => grains.GetGrain<IAccountGrain>(c.AssigneeId).OnEventAsync(e),
+            _ => Task.CompletedTask,
+        }, TaskAssignedType, TaskCompletedType);
+
+        // Rule 7 and the Day view: ledger entries counted into their business day (payouts into the day they close).
+        yield return Route(Accounting, (e, decoded, grains, calendar) => decoded is LedgerEntryRecorded entry
+            ? grains.GetGrain<IBillingDayGrain>(BusinessCalendar.Key(entry.PayoutDate ?? calendar.DateOf(entry.At))).OnEventAsync(e)
+            : Task.CompletedTask, LedgerEntryType);
+
+        // Rule 9: earnings and the most expensive task per day; balances for "negative now".
+        yield return Route(Analytics, (e, decoded, grains, calendar) => decoded switch
+        {
+            TaskAssigned or TaskCompleted => grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(calendar.DateOf(e.Metadata.OccurredAt))).OnEventAsync(e),
+            LedgerEntryRecorded => grains.GetGrain<IBalanceWatchGrain>(Singletons.Key).OnEventAsync(e),
+            _ => Task.CompletedTask,
+        }, TaskAssignedType, TaskCompletedType, LedgerEntryType);
+
+        // Rule 11: "a task is assigned to you", and the payout email of rule 6.
+        yield return Route(Notifications, (e, decoded, grains, _) => decoded switch
+        {
+            TaskAssigned a => grains.GetGrain<IInboxGrain>(a.AssigneeId).OnEventAsync(e),
+            LedgerEntryRecorded { Kind: EntryKinds.Payout } p => grains.GetGrain<IInboxGrain>(p.AccountId).OnEventAsync(e),
+            _ => Task.CompletedTask,
+        }, TaskAssignedType, LedgerEntryType);
+    }
+
+    private static SubscriptionDefinition Route(string name, Func<RecordedEvent, object, IGrainFactory, BusinessCalendar, Task> route, params string[] types)
+    {
+        var wanted = types.ToHashSet(StringComparer.Ordinal);
+        return new SubscriptionDefinition(name, (e, services, _) => wanted.Contains(e.Type)
+            ? route(e, services.GetRequiredService<IEventSerializer>().Deserialize(e), services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<BusinessCalendar>())
+            : Task.CompletedTask);
+    }
+}
+
+public static class DomainSetup
+{
+    /// <summary>Hosts the aTES grains, their event contracts and subscriptions, and starts the billing clock with the silo.</summary>
+    public static SiloBuilder AddAtesDomain(this SiloBuilder silo, Action<DomainOptions>? configure = null)
+    {
+        var options = new DomainOptions();
+        configure?.Invoke(options);
+        silo.Services.AddSingleton(options);
+        silo.Services.TryAddSingleton(sp => new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(options.BusinessTimeZone), sp.GetRequiredService<TimeProvider>()));
+        silo.Services.TryAddSingleton(_ => RandomSource.Shared());
+        silo.Services.TryAddSingleton<DomainQueries>();
+        silo.AddGrains(typeof(DomainSetup).Assembly);
+        silo.AddEventTypes(typeof(TaskCreated).Assembly);
+        silo.AddUpcaster(EventUpcaster.Create<TaskCreatedV1, TaskCreated>(TaskCreatedUpcaster.Upcast));
+        foreach (var subscription in DomainSubscriptions.All()) silo.AddSubscription(subscription);
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBillingClockGrain>(Singletons.Key).Start());
+        return silo;
+    }
+}

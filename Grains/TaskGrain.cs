@@ -1,0 +1,94 @@
+using Ates.Grains.Interfaces;
+using Ates.Grains.Interfaces.Events;
+using Ates.Runtime;
+
+namespace Ates.Grains;
+
+public sealed class TaskState
+{
+    public bool Exists { get; set; }
+    public string Title { get; set; } = "";
+    public string? JiraId { get; set; }
+    public string? Description { get; set; }
+    public string Status { get; set; } = TaskStatuses.Open;
+    public Guid AssigneeId { get; set; }
+    public decimal AssignFee { get; set; }
+    public decimal Reward { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public Guid? LastShuffleId { get; set; }
+}
+
+/// <summary>A task: rules 1, 2, 4 (per task) and 5. Billing hears of it only through the task events.</summary>
+[GrainType("task")]
+public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, object>, ITaskGrain
+{
+    protected override TaskState Apply(TaskState state, object e, EventMetadata metadata)
+    {
+        switch (e)
+        {
+            case TaskCreated c:
+                state.Exists = true;
+                state.Title = c.Title;
+                state.JiraId = c.JiraId;
+                state.Description = c.Description;
+                state.AssignFee = c.AssignFee;
+                state.Reward = c.Reward;
+                state.CreatedAt = metadata.OccurredAt;
+                break;
+            case TaskAssigned a:
+                state.AssigneeId = a.AssigneeId;
+                state.LastShuffleId = a.ShuffleId ?? state.LastShuffleId;
+                break;
+            case TaskCompleted:
+                state.Status = TaskStatuses.Done;
+                state.CompletedAt = metadata.OccurredAt;
+                break;
+        }
+        return state;
+    }
+
+    public async Task<TaskDto> Create(NewTask task, Guid createdBy)
+    {
+        var (title, jiraId, description) = TaskRules.Validate(task);
+        if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
+        var assignable = await GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key).AssignableUserIds();
+        if (assignable.Count == 0) throw new DomainException(DomainError.Conflict, "There is nobody to assign the task to: every user is an admin or a manager.");
+
+        var taskId = this.GetPrimaryKey();
+        var assignee = random.Pick(assignable);
+        var fee = Pricing.DrawAssignFee(random);
+        var reward = Pricing.DrawReward(random);
+        await RunCommand(() =>
+        {
+            if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
+            RaiseEvent(new TaskCreated(taskId, title, jiraId, description, fee, reward, createdBy));
+            RaiseEvent(new TaskAssigned(taskId, assignee, null, fee, AssignReasons.Created, null, title, jiraId));
+        });
+        return ToDto();
+    }
+
+    public Task<TaskDto?> Get() => Task.FromResult(State.Exists ? ToDto() : null);
+
+    public async Task<TaskDto> Complete(Guid actorId)
+    {
+        await RunCommand(() =>
+        {
+            if (!State.Exists) throw new DomainException(DomainError.NotFound, "No such task.");
+            if (State.AssigneeId != actorId) throw new DomainException(DomainError.Forbidden, "Only the task's assignee may complete it.");
+            if (State.Status == TaskStatuses.Done) throw new DomainException(DomainError.Conflict, "The task is already done.");
+            RaiseEvent(new TaskCompleted(this.GetPrimaryKey(), State.AssigneeId, State.Reward, State.Title, State.JiraId));
+        });
+        return ToDto();
+    }
+
+    public Task<bool> Reassign(Guid assigneeId, Guid shuffleId) => RunCommand(() =>
+    {
+        if (!State.Exists || State.Status != TaskStatuses.Open || State.LastShuffleId == shuffleId) return false;
+        RaiseEvent(new TaskAssigned(this.GetPrimaryKey(), assigneeId, State.AssigneeId, State.AssignFee, AssignReasons.Shuffle, shuffleId, State.Title, State.JiraId));
+        return true;
+    });
+
+    private TaskDto ToDto() => new(this.GetPrimaryKey(), State.Title, State.JiraId, State.Description, State.Status, State.AssigneeId,
+        State.AssignFee, State.Reward, State.CreatedAt, State.CompletedAt);
+}

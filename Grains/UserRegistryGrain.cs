@@ -1,0 +1,94 @@
+using System.Net.Mail;
+using Ates.Grains.Interfaces;
+using Ates.Grains.Interfaces.Events;
+using Ates.Runtime;
+
+namespace Ates.Grains;
+
+public sealed class UserRegistryState
+{
+    public Dictionary<Guid, UserCredentials> Users { get; set; } = [];
+    /// <summary>Keyed by the lower-cased email (a comparer would not survive a snapshot).</summary>
+    public Dictionary<string, Guid> ByEmail { get; set; } = [];
+}
+
+/// <summary>
+/// The user registry. Every read first applies what other silos appended (<see cref="JournaledGrain{TState,TEvent}.RefreshAsync"/>),
+/// so a role change acknowledged anywhere holds for every later assignment (rule 10).
+/// </summary>
+[GrainType("users")]
+public sealed class UserRegistryGrain(TimeProvider time) : JournaledGrain<UserRegistryState, object>, IUserRegistryGrain
+{
+    protected override UserRegistryState Apply(UserRegistryState state, object e, EventMetadata metadata)
+    {
+        switch (e)
+        {
+            case UserRegistered r:
+                state.Users[r.UserId] = new UserCredentials(new UserDto(r.UserId, r.Email, r.Name, r.Role, metadata.OccurredAt), r.PasswordHash);
+                state.ByEmail[r.Email.ToLowerInvariant()] = r.UserId;
+                break;
+            case UserRoleChanged c:
+                var current = state.Users[c.UserId];
+                state.Users[c.UserId] = current with { User = current.User with { Role = c.Role } };
+                break;
+        }
+        return state;
+    }
+
+    public async Task<UserDto> Register(string email, string name, string role, string passwordHash)
+    {
+        await RefreshAsync();
+        var errors = new Dictionary<string, string[]>();
+        email = email?.Trim() ?? "";
+        if (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email) errors["email"] = ["A valid email address is required."];
+        if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["The name is required."];
+        else if (name.Trim().Length > 100) errors["name"] = ["The name is at most 100 characters."];
+        if (!Roles.IsKnown(role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.All)}."];
+        if (string.IsNullOrEmpty(passwordHash)) errors["password"] = ["A password is required."];
+        if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The user is not valid.", errors);
+
+        var id = Guid.CreateVersion7(time.GetUtcNow());
+        return await RunCommand(() =>
+        {
+            if (State.ByEmail.ContainsKey(email.ToLowerInvariant())) throw new DomainException(DomainError.Conflict, $"The email {email} is taken.");
+            RaiseEvent(new UserRegistered(id, email, name.Trim(), role, passwordHash));
+            return State.Users[id].User;
+        });
+    }
+
+    public async Task<UserDto> ChangeRole(Guid userId, string role)
+    {
+        if (!Roles.IsKnown(role)) throw DomainException.Invalid("role", $"The role is one of {string.Join(", ", Roles.All)}.");
+        await RefreshAsync();
+        return await RunCommand(() =>
+        {
+            if (!State.Users.TryGetValue(userId, out var user)) throw new DomainException(DomainError.NotFound, "No such user.");
+            if (user.User.Role != role) RaiseEvent(new UserRoleChanged(userId, role));
+            return State.Users[userId].User;
+        });
+    }
+
+    public async Task<UserDto?> Get(Guid userId)
+    {
+        await RefreshAsync();
+        return State.Users.GetValueOrDefault(userId)?.User;
+    }
+
+    public async Task<UserCredentials?> FindByEmail(string email)
+    {
+        await RefreshAsync();
+        return State.ByEmail.TryGetValue(email.Trim().ToLowerInvariant(), out var id) ? State.Users[id] : null;
+    }
+
+    public async Task<IReadOnlyList<UserDto>> List()
+    {
+        await RefreshAsync();
+        return State.Users.Values.Select(u => u.User).OrderBy(u => u.CreatedAt).ThenBy(u => u.Email).ToList();
+    }
+
+    public async Task<IReadOnlyList<Guid>> AssignableUserIds()
+    {
+        await RefreshAsync();
+        return State.Users.Values.Where(u => Roles.IsAssignable(u.User.Role)).Select(u => u.User.Id).Order().ToList();
+    }
+}
