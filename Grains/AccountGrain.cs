@@ -36,19 +36,21 @@ public sealed class AccountGrain(IEventSerializer serializer, BusinessCalendar c
     public async Task OnEventAsync(RecordedEvent recordedEvent)
     {
         var source = recordedEvent.EventId.ToString();
-        if (State.Sources.Contains(source)) return;
         var at = recordedEvent.Metadata.OccurredAt;
-        var entry = serializer.Deserialize(recordedEvent) switch
+        var decoded = serializer.Deserialize(recordedEvent);
+        await RunCommand(() =>
         {
-            TaskAssigned a when a.AssigneeId == this.GetPrimaryKey() =>
-                Entry(EntryKinds.AssignFee, -a.AssignFee, a.TaskId, $"Assign fee: {Describe(a.Title, a.JiraId)}", source, at, null),
-            TaskCompleted c when c.AssigneeId == this.GetPrimaryKey() =>
-                Entry(EntryKinds.Reward, c.Reward, c.TaskId, $"Reward: {Describe(c.Title, c.JiraId)}", source, at, null),
-            _ => null,
-        };
-        if (entry is null) return;
-        RaiseEvent(entry);
-        await ConfirmEvents();
+            if (State.Sources.Contains(source)) return;
+            var entry = decoded switch
+            {
+                TaskAssigned a when a.AssigneeId == this.GetPrimaryKey() =>
+                    Entry(EntryKinds.AssignFee, -a.AssignFee, a.TaskId, $"Assign fee: {Describe(a.Title, a.JiraId)}", source, at, null),
+                TaskCompleted c when c.AssigneeId == this.GetPrimaryKey() =>
+                    Entry(EntryKinds.Reward, c.Reward, c.TaskId, $"Reward: {Describe(c.Title, c.JiraId)}", source, at, null),
+                _ => null,
+            };
+            if (entry is not null) RaiseEvent(entry);
+        }, DomainSubscriptions.ConsumerAttempts);
     }
 
     public async Task<PayoutResult> PayOut(DateOnly date)
@@ -61,22 +63,26 @@ public sealed class AccountGrain(IEventSerializer serializer, BusinessCalendar c
             var amount = State.Balance;
             RaiseEvent(Entry(EntryKinds.Payout, -amount, null, $"Payout for {BusinessCalendar.Key(date)}", source, time.GetUtcNow(), date));
             return new PayoutResult(amount);
-        });
+        }, DomainSubscriptions.ConsumerAttempts);
     }
 
-    public Task<AccountDto> Get()
+    public async Task<AccountDto> Get()
     {
+        await RefreshAsync();
         var today = calendar.Today;
         var earnedToday = State.Entries.Where(e => e.Kind != EntryKinds.Payout && calendar.DateOf(e.At) == today).Sum(e => e.Amount);
-        return Task.FromResult(new AccountDto(this.GetPrimaryKey(), State.Balance, earnedToday));
+        return new AccountDto(this.GetPrimaryKey(), State.Balance, earnedToday);
     }
 
-    public Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to) =>
-        Task.FromResult<IReadOnlyList<EntryDto>>(State.Entries
+    public async Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to)
+    {
+        await RefreshAsync();
+        return State.Entries
             .Where(e => (from is null || calendar.DateOf(e.At) >= from) && (to is null || calendar.DateOf(e.At) <= to))
             .Reverse()
             .Select(e => new EntryDto(e.EntryId, e.At, e.Kind, e.Amount, e.BalanceAfter, e.TaskId, e.Description))
-            .ToList());
+            .ToList();
+    }
 
     private LedgerEntryRecorded Entry(string kind, decimal amount, Guid? taskId, string description, string source, DateTimeOffset at, DateOnly? payoutDate) =>
         new(Guid.CreateVersion7(at), this.GetPrimaryKey(), kind, amount, State.Balance + amount, taskId, description, source, at, payoutDate);

@@ -28,16 +28,14 @@ public sealed class AnalyticsDayGrain(IEventSerializer serializer) : JournaledGr
         else
         {
             state.Rewards += e.Amount;
-            // Ties keep the first completed: the most expensive is the earliest to reach the highest reward.
-            if (state.MostExpensive is null || e.Amount > state.MostExpensive.Reward || (e.Amount == state.MostExpensive.Reward && e.At < state.MostExpensive.CompletedAt))
-                state.MostExpensive = new ExpensiveTask(e.TaskId, e.Title ?? "", e.JiraId, e.Amount, e.At);
+            var candidate = new ExpensiveTask(e.TaskId, e.Title ?? "", e.JiraId, e.Amount, e.At);
+            if (state.MostExpensive is null || DomainQueries.MoreExpensive(candidate, state.MostExpensive)) state.MostExpensive = candidate;
         }
         return state;
     }
 
     public async Task OnEventAsync(RecordedEvent recordedEvent)
     {
-        if (State.Counted.Contains(recordedEvent.EventId)) return;
         AnalyticsTaskPriced? priced = serializer.Deserialize(recordedEvent) switch
         {
             TaskAssigned a => new(recordedEvent.EventId, EntryKinds.AssignFee, a.AssignFee, a.TaskId, a.Title, a.JiraId, recordedEvent.Metadata.OccurredAt),
@@ -45,11 +43,21 @@ public sealed class AnalyticsDayGrain(IEventSerializer serializer) : JournaledGr
             _ => null,
         };
         if (priced is null) return;
-        RaiseEvent(priced);
-        await ConfirmEvents();
+        await RunCommand(() =>
+        {
+            if (!State.Counted.Contains(recordedEvent.EventId)) RaiseEvent(priced);
+        }, DomainSubscriptions.ConsumerAttempts);
     }
 
-    public Task<decimal> ManagementEarnings() => Task.FromResult(State.AssignFees - State.Rewards);
+    public async Task<decimal> ManagementEarnings()
+    {
+        await RefreshAsync();
+        return State.AssignFees - State.Rewards;
+    }
 
-    public Task<ExpensiveTask?> MostExpensive() => Task.FromResult(State.MostExpensive);
+    public async Task<ExpensiveTask?> MostExpensive()
+    {
+        await RefreshAsync();
+        return State.MostExpensive;
+    }
 }

@@ -24,11 +24,17 @@ public sealed class BalanceWatchGrain(IEventSerializer serializer) : JournaledGr
     public async Task OnEventAsync(RecordedEvent recordedEvent)
     {
         if (serializer.Deserialize(recordedEvent) is not LedgerEntryRecorded entry) return;
-        // Versions only grow, so a redelivered or older entry changes nothing.
-        if (State.Latest.TryGetValue(entry.AccountId, out var seen) && seen.Version >= recordedEvent.StreamVersion) return;
-        RaiseEvent(new AnalyticsBalanceSeen(entry.AccountId, recordedEvent.StreamVersion, entry.BalanceAfter));
-        await ConfirmEvents();
+        await RunCommand(() =>
+        {
+            // Versions only grow, so a redelivered or older entry changes nothing.
+            if (State.Latest.TryGetValue(entry.AccountId, out var seen) && seen.Version >= recordedEvent.StreamVersion) return;
+            RaiseEvent(new AnalyticsBalanceSeen(entry.AccountId, recordedEvent.StreamVersion, entry.BalanceAfter));
+        }, DomainSubscriptions.ConsumerAttempts);
     }
 
-    public Task<int> NegativeBalances() => Task.FromResult(State.Latest.Values.Count(b => b.Balance < 0));
+    public async Task<int> NegativeBalances()
+    {
+        await RefreshAsync();
+        return State.Latest.Values.Count(b => b.Balance < 0);
+    }
 }

@@ -28,22 +28,26 @@ public sealed class BillingClockGrain(BusinessCalendar calendar, DomainOptions o
 
     public async Task Start()
     {
-        if (State.ClosedThrough is null)
+        // Nothing happened before the first start, so there is nothing before today to close.
+        await RunCommand(() =>
         {
-            // Nothing happened before the first start, so there is nothing before today to close.
-            RaiseEvent(new BillingClockAdvanced(calendar.Today.AddDays(-1)));
-            await ConfirmEvents();
-        }
+            if (State.ClosedThrough is null) RaiseEvent(new BillingClockAdvanced(calendar.Today.AddDays(-1)));
+        }, DomainSubscriptions.ConsumerAttempts);
         if ((await GetReminders()).All(r => r.Name != Reminder))
         {
             await RegisterOrUpdateReminder(Reminder, options.DayCloseCheckPeriod, options.DayCloseCheckPeriod);
         }
     }
 
-    public Task<DateOnly?> ClosedThrough() => Task.FromResult(State.ClosedThrough);
+    public async Task<DateOnly?> ClosedThrough()
+    {
+        await RefreshAsync();
+        return State.ClosedThrough;
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        await RefreshAsync();
         var today = calendar.Today;
         for (var date = State.ClosedThrough!.Value.AddDays(1); date < today; date = date.AddDays(1))
         {
@@ -56,8 +60,11 @@ public sealed class BillingClockGrain(BusinessCalendar calendar, DomainOptions o
                 logger.LogInformation("Day {Date} not closed yet: {Reason}", date, ex.Message);
                 return; // billing is behind; the next tick tries again
             }
-            RaiseEvent(new BillingClockAdvanced(date));
-            await ConfirmEvents();
+            var closed = date;
+            await RunCommand(() =>
+            {
+                if (State.ClosedThrough < closed) RaiseEvent(new BillingClockAdvanced(closed));
+            }, DomainSubscriptions.ConsumerAttempts);
         }
     }
 }

@@ -52,16 +52,22 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
 
     public async Task OnEventAsync(RecordedEvent recordedEvent)
     {
-        if (State.Counted.Contains(recordedEvent.EventId)) return;
         if (serializer.Deserialize(recordedEvent) is not LedgerEntryRecorded entry) return;
-        RaiseEvent(new BillingDayCounted(recordedEvent.EventId, entry.Kind, Math.Abs(entry.Amount)));
-        await ConfirmEvents();
+        await RunCommand(() =>
+        {
+            if (!State.Counted.Contains(recordedEvent.EventId)) RaiseEvent(new BillingDayCounted(recordedEvent.EventId, entry.Kind, Math.Abs(entry.Amount)));
+        }, DomainSubscriptions.ConsumerAttempts);
     }
 
-    public Task<DayDto> Get() => Task.FromResult(new DayDto(Date, State.AssignFees, State.Rewards, State.AssignFees - State.Rewards, State.Payouts, State.Closed is not null));
+    public async Task<DayDto> Get()
+    {
+        await RefreshAsync();
+        return new DayDto(Date, State.AssignFees, State.Rewards, State.AssignFees - State.Rewards, State.Payouts, State.Closed is not null);
+    }
 
     public async Task<CloseDayResult> Close()
     {
+        await RefreshAsync();
         if (State.Closed is { } done) return new CloseDayResult(done.Date, done.PaidOut, done.AccountsPaid);
         if (!calendar.HasEnded(Date)) throw DomainException.Invalid("date", $"{BusinessCalendar.Key(Date)} has not ended yet.");
         var end = calendar.StartOf(Date.AddDays(1));
@@ -91,7 +97,7 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
         {
             if (State.Closed is null) RaiseEvent(new BillingDayClosed(Date, paidOut, accountsPaid));
             return State.Closed!;
-        });
+        }, DomainSubscriptions.ConsumerAttempts);
         logger.LogInformation("Closed {Date}: paid {PaidOut} to {Accounts} accounts at {Now}", result.Date, result.PaidOut, result.AccountsPaid, time.GetUtcNow());
         return new CloseDayResult(result.Date, result.PaidOut, result.AccountsPaid);
     }

@@ -32,9 +32,15 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
     public async Task<MostExpensive> MostExpensive(DateOnly from, DateOnly to)
     {
         var perDay = await Task.WhenAll(Dates(from, to).Select(d => grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(d)).MostExpensive()));
-        var best = perDay.OfType<ExpensiveTask>().OrderByDescending(t => t.Reward).ThenBy(t => t.CompletedAt).FirstOrDefault();
+        var best = perDay.OfType<ExpensiveTask>().Aggregate((ExpensiveTask?)null, (b, t) => b is null || MoreExpensive(t, b) ? t : b);
         return new MostExpensive(from, to, best);
     }
+
+    /// <summary>Highest reward wins; on a tie the earlier completion, then the smaller task id, so every silo picks the same one.</summary>
+    public static bool MoreExpensive(ExpensiveTask candidate, ExpensiveTask current) =>
+        candidate.Reward != current.Reward ? candidate.Reward > current.Reward
+        : candidate.CompletedAt != current.CompletedAt ? candidate.CompletedAt < current.CompletedAt
+        : candidate.Id.CompareTo(current.Id) < 0;
 
     /// <summary>The range of a period that contains <paramref name="date"/>: its day, its ISO week (Monday first), or its month.</summary>
     public static (DateOnly From, DateOnly To) Period(string period, DateOnly date) => period switch

@@ -26,6 +26,12 @@ public static class DomainSubscriptions
     public const string Analytics = "analytics";
     public const string Notifications = "notifications";
 
+    /// <summary>
+    /// How often a consumer re-decides after losing an append race to another silo's activation of the same grain.
+    /// Safe to repeat: every consumer decides on freshly reloaded state and skips a source event it already has.
+    /// </summary>
+    public const int ConsumerAttempts = 50;
+
     private const string TaskAssignedType = "task.assigned";
     private const string TaskCompletedType = "task.completed";
     private const string LedgerEntryType = "ledger.entry-recorded";

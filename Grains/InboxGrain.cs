@@ -25,7 +25,6 @@ public sealed class InboxGrain(IEventSerializer serializer, ILogger<InboxGrain> 
 
     public async Task OnEventAsync(RecordedEvent recordedEvent)
     {
-        if (State.Sources.Contains(recordedEvent.EventId)) return;
         var me = this.GetPrimaryKey();
         (string Kind, string Text)? notification = serializer.Deserialize(recordedEvent) switch
         {
@@ -36,11 +35,18 @@ public sealed class InboxGrain(IEventSerializer serializer, ILogger<InboxGrain> 
             _ => null,
         };
         if (notification is null) return;
-        RaiseEvent(new InboxNotified(Guid.CreateVersion7(), recordedEvent.EventId, notification.Value.Kind, notification.Value.Text));
-        await ConfirmEvents();
-        if (notification.Value.Kind == NotificationKinds.Payout) logger.LogInformation("Payout email to user {User}: {Text}", me, notification.Value.Text);
+        var added = await RunCommand(() =>
+        {
+            if (State.Sources.Contains(recordedEvent.EventId)) return false;
+            RaiseEvent(new InboxNotified(Guid.CreateVersion7(), recordedEvent.EventId, notification.Value.Kind, notification.Value.Text));
+            return true;
+        }, DomainSubscriptions.ConsumerAttempts);
+        if (added && notification.Value.Kind == NotificationKinds.Payout) logger.LogInformation("Payout email to user {User}: {Text}", me, notification.Value.Text);
     }
 
-    public Task<IReadOnlyList<NotificationDto>> List() =>
-        Task.FromResult<IReadOnlyList<NotificationDto>>(State.Notifications.AsEnumerable().Reverse().ToList());
+    public async Task<IReadOnlyList<NotificationDto>> List()
+    {
+        await RefreshAsync();
+        return State.Notifications.AsEnumerable().Reverse().ToList();
+    }
 }

@@ -83,10 +83,13 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
 
     /// <summary>
     /// Runs a command (which raises events and returns a result) and confirms it. If another activation wrote the
-    /// stream first, the state is reloaded and the command decided once more on it; a second conflict surfaces.
+    /// stream first, the state is reloaded and the command decided again on it, up to <paramref name="attempts"/>
+    /// times in all (default 2: one retry); the last conflict surfaces. Consumers whose decision is idempotent by
+    /// source event id may allow more attempts: each one decides on fresh state, so a retry can never apply twice.
     /// </summary>
-    protected async Task<TResult> RunCommand<TResult>(Func<TResult> command)
+    protected async Task<TResult> RunCommand<TResult>(Func<TResult> command, int attempts = 2)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(attempts, 1);
         for (var attempt = 1; ; attempt++)
         {
             TResult result;
@@ -105,18 +108,18 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
                 await ConfirmEvents().ConfigureAwait(false);
                 return result;
             }
-            catch (VersionConflictException) when (attempt == 1)
+            catch (VersionConflictException) when (attempt < attempts)
             {
                 // State was reloaded by ConfirmEvents; decide again.
             }
         }
     }
 
-    protected Task RunCommand(Action command) => RunCommand(() =>
+    protected Task RunCommand(Action command, int attempts = 2) => RunCommand(() =>
     {
         command();
         return true;
-    });
+    }, attempts);
 
     /// <summary>Reads this grain's confirmed events (for audit views), oldest first.</summary>
     protected async Task<IReadOnlyList<(RecordedEvent Recorded, TEvent Event)>> ReadEventsAsync(long afterVersion, int maxCount)

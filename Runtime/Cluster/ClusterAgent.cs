@@ -74,7 +74,9 @@ internal sealed class ClusterAgent
         {
             try
             {
-                await Task.Delay(_options.HeartbeatPeriod, _time, stop).ConfigureAwait(false);
+                // The cadence is wall-clock even under a manual test clock: a frozen clock must not freeze rebalancing.
+                // Lease expiry and liveness still follow the injected clock.
+                await Task.Delay(_options.HeartbeatPeriod, TimeProvider.System, stop).ConfigureAwait(false);
                 await TickAsync(SiloStatus.Active, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -1,0 +1,149 @@
+using Ates.Runtime.Testing;
+
+namespace Ates.Domain.Tests;
+
+public sealed class BillingDayTests
+{
+    private static readonly DateOnly Monday = new(2026, 1, 5); // ManualTimeProvider starts at 09:00 UTC that day
+
+    private static async Task<(UserDto Positive, UserDto Negative, UserDto Manager)> EarnAndOweAsync(DomainCluster ates)
+    {
+        var manager = await ates.UserAsync(Roles.Manager);
+        var earner = await ates.UserAsync(Roles.Worker);
+        var debtor = await ates.UserAsync(Roles.Worker);
+        var tasks = new List<TaskDto>();
+        for (var i = 0; i < 12; i++) tasks.Add(await ates.CreateTaskAsync(manager.Id));
+        foreach (var t in tasks.Where(t => t.AssigneeId == earner.Id)) await ates.CompleteAsync(t.Id, earner.Id);
+        await ates.SettledAsync();
+        (await ates.Account(earner.Id).Get()).Balance.ShouldBeGreaterThan(0, "seeded so the earner completes enough");
+        (await ates.Account(debtor.Id).Get()).Balance.ShouldBeLessThan(0, "seeded so the debtor has open tasks");
+        return (earner, debtor, manager);
+    }
+
+    [Fact]
+    public async Task At_the_end_of_the_day_positive_balances_are_paid_out_negative_ones_carry_over_and_closing_again_changes_nothing()
+    {
+        var time = new ManualTimeProvider();
+        await using var ates = await DomainCluster.StartAsync(time: time, seed: 3);
+        var (earner, debtor, _) = await EarnAndOweAsync(ates);
+        var earned = (await ates.Account(earner.Id).Get()).Balance;
+        var owed = (await ates.Account(debtor.Id).Get()).Balance;
+
+        (await Should.ThrowAsync<DomainException>(ates.Grains().GetGrain<IBillingDayGrain>("2026-01-05").Close())).Error.ShouldBe(DomainError.Invalid);
+
+        time.Advance(TimeSpan.FromHours(15) + TimeSpan.FromMinutes(2)); // past midnight and one clock check
+        await ates.UntilAsync(async () => (await ates.Queries.Day(Monday)).Closed);
+        await ates.SettledAsync();
+
+        (await ates.Account(earner.Id).Get()).Balance.ShouldBe(0);
+        var payout = (await ates.Account(earner.Id).Log(null, null)).First();
+        (payout.Kind, payout.Amount, payout.BalanceAfter).ShouldBe((EntryKinds.Payout, -earned, 0m));
+        (await ates.Account(debtor.Id).Get()).Balance.ShouldBe(owed);
+        (await ates.Account(debtor.Id).Log(null, null)).ShouldNotContain(e => e.Kind == EntryKinds.Payout);
+
+        var inbox = await ates.Grains().GetGrain<IInboxGrain>(earner.Id).List();
+        inbox.First().Kind.ShouldBe(NotificationKinds.Payout);
+        inbox.First().Text.ShouldContain($"${earned}");
+        (await ates.Grains().GetGrain<IInboxGrain>(debtor.Id).List()).ShouldNotContain(n => n.Kind == NotificationKinds.Payout);
+
+        var day = await ates.Queries.Day(Monday);
+        day.Payouts.ShouldBe(earned);
+        var entriesBefore = (await ates.Cluster.Store.ReadAllAsync(LogPosition.Start, 100_000)).Count;
+        var again = await ates.Grains(1).GetGrain<IBillingDayGrain>("2026-01-05").Close();
+        again.ShouldBe(new CloseDayResult(Monday, earned, 1));
+        (await ates.Cluster.Store.ReadAllAsync(LogPosition.Start, 100_000)).Count.ShouldBe(entriesBefore);
+        (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_day_that_ended_while_no_silo_ran_is_closed_at_the_next_start()
+    {
+        var time = new ManualTimeProvider();
+        var directory = Directory.CreateTempSubdirectory("ates-domain-").FullName;
+        decimal earned;
+        Guid earnerId;
+        await using (var ates = await DomainCluster.StartAsync(silos: 1, time: time, seed: 3, dataDirectory: directory))
+        {
+            var (earner, _, _) = await EarnAndOweAsync(ates);
+            earnerId = earner.Id;
+            earned = (await ates.Account(earner.Id).Get()).Balance;
+        }
+
+        time.Advance(TimeSpan.FromDays(2)); // Monday and Tuesday end while nothing runs
+
+        await using var restarted = await DomainCluster.StartAsync(silos: 1, time: time, seed: 3, dataDirectory: directory);
+        await restarted.UntilAsync(async () => await restarted.Grains().GetGrain<IBillingClockGrain>(Singletons.Key).ClosedThrough() == Monday.AddDays(1));
+        var monday = await restarted.Queries.Day(Monday);
+        (monday.Closed, monday.Payouts).ShouldBe((true, earned));
+        (await restarted.Queries.Day(Monday.AddDays(1))).Closed.ShouldBeTrue();
+        (await restarted.Account(earnerId).Get()).Balance.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Management_earnings_are_the_days_fees_minus_its_rewards_in_accounting_and_analytics()
+    {
+        var time = new ManualTimeProvider();
+        await using var ates = await DomainCluster.StartAsync(time: time, seed: 9);
+        var manager = await ates.UserAsync(Roles.Manager);
+        var workers = new[] { await ates.UserAsync(Roles.Worker), await ates.UserAsync(Roles.Worker) };
+        var monday = new List<TaskDto>();
+        for (var i = 0; i < 10; i++) monday.Add(await ates.CreateTaskAsync(manager.Id));
+        foreach (var t in monday.Take(4)) await ates.CompleteAsync(t.Id, t.AssigneeId);
+
+        time.Advance(TimeSpan.FromDays(1)); // Tuesday: completions count there, not on Monday
+        foreach (var t in monday.Skip(4).Take(3)) await ates.CompleteAsync(t.Id, t.AssigneeId);
+        await ates.SettledAsync();
+
+        var expectedMonday = monday.Sum(t => t.AssignFee) - monday.Take(4).Sum(t => t.Reward);
+        var expectedTuesday = -monday.Skip(4).Take(3).Sum(t => t.Reward);
+        (await ates.Queries.Summary(Monday)).ManagementEarnings.ShouldBe(expectedMonday);
+        (await ates.Queries.Day(Monday)).ManagementEarnings.ShouldBe(expectedMonday);
+        (await ates.Queries.Summary(Monday.AddDays(1))).ManagementEarnings.ShouldBe(expectedTuesday);
+        (await ates.Queries.Day(Monday.AddDays(1))).ManagementEarnings.ShouldBe(expectedTuesday);
+
+        var balances = await Task.WhenAll(workers.Select(w => ates.Account(w.Id).Get()));
+        (await ates.Queries.Summary(Monday.AddDays(1))).NegativeBalances.ShouldBe(balances.Count(b => b.Balance < 0));
+    }
+
+    [Fact]
+    public async Task The_most_expensive_task_is_found_for_a_day_a_week_and_a_month()
+    {
+        var time = new ManualTimeProvider();
+        await using var ates = await DomainCluster.StartAsync(time: time, seed: 21);
+        var manager = await ates.UserAsync(Roles.Manager);
+        await ates.UserAsync(Roles.Worker);
+        var tasks = new List<TaskDto>();
+        for (var i = 0; i < 16; i++) tasks.Add(await ates.CreateTaskAsync(manager.Id));
+
+        // Complete tasks on Mon 5 Jan, Wed 7 Jan, Mon 12 Jan and Mon 2 Feb, four a day.
+        var days = new[] { Monday, Monday.AddDays(2), Monday.AddDays(7), new DateOnly(2026, 2, 2) };
+        var completed = new Dictionary<DateOnly, List<TaskDto>>();
+        for (var d = 0; d < days.Length; d++)
+        {
+            if (d > 0) time.Advance(TimeSpan.FromDays(days[d].DayNumber - days[d - 1].DayNumber));
+            completed[days[d]] = [];
+            foreach (var t in tasks.Skip(d * 4).Take(4)) completed[days[d]].Add(await ates.CompleteAsync(t.Id, t.AssigneeId));
+        }
+        await ates.SettledAsync();
+
+        decimal Best(params DateOnly[] on) => on.SelectMany(d => completed[d]).Max(t => t.Reward);
+        async Task<decimal?> Found(string period, DateOnly date)
+        {
+            var (from, to) = DomainQueries.Period(period, date);
+            return (await ates.Queries.MostExpensive(from, to)).Task?.Reward;
+        }
+
+        (await Found("day", days[1])).ShouldBe(Best(days[1]));
+        (await Found("week", days[1])).ShouldBe(Best(days[0], days[1]));
+        (await Found("week", days[2])).ShouldBe(Best(days[2]));
+        (await Found("month", days[0])).ShouldBe(Best(days[0], days[1], days[2]));
+        (await Found("month", days[3])).ShouldBe(Best(days[3]));
+        (await Found("day", Monday.AddDays(1))).ShouldBeNull();
+
+        var (weekFrom, weekTo) = DomainQueries.Period("week", days[1]);
+        (weekFrom, weekTo).ShouldBe((Monday, Monday.AddDays(6)));
+        var winner = (await ates.Queries.MostExpensive(weekFrom, weekTo)).Task!;
+        var expected = completed[days[0]].Concat(completed[days[1]]).OrderByDescending(t => t.Reward).ThenBy(t => t.CompletedAt).ThenBy(t => t.Id).First();
+        (winner.Id, winner.Title, winner.CompletedAt).ShouldBe((expected.Id, expected.Title, expected.CompletedAt!.Value));
+    }
+}
