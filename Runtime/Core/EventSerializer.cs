@@ -38,6 +38,8 @@ public sealed class JsonEventSerializer : IEventSerializer
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
+        NumberHandling = JsonNumberHandling.Strict, // the Web defaults would also read numbers from strings
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
     private readonly Dictionary<Type, EventTypeAttribute> _contracts = [];
