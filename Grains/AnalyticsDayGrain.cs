@@ -16,7 +16,8 @@ public sealed class AnalyticsDayState
 [GrainType("analyticsday")]
 public sealed class AnalyticsDayGrain(IEventSerializer serializer) : JournaledGrain<AnalyticsDayState, AnalyticsTaskPriced>, IAnalyticsDayGrain
 {
-    protected override int SnapshotEvery => 1000;
+    // The dedupe set grows all day; snapshot after as many events as it holds so snapshots stay amortised O(1).
+    protected override int SnapshotEvery => Math.Max(1000, State.Counted.Count);
 
     protected override AnalyticsDayState Apply(AnalyticsDayState state, AnalyticsTaskPriced e)
     {

@@ -27,6 +27,9 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
 
     private DateOnly Date => BusinessCalendar.ParseKey(this.GetPrimaryKeyString());
 
+    // The dedupe set grows all day; snapshot after as many events as it holds so snapshots stay amortised O(1).
+    protected override int SnapshotEvery => Math.Max(1000, State.Counted.Count);
+
     protected override BillingDayState Apply(BillingDayState state, object e)
     {
         switch (e)

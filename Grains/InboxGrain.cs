@@ -16,6 +16,8 @@ public sealed class InboxState
 [GrainType("inbox")]
 public sealed class InboxGrain(IEventSerializer serializer, ILogger<InboxGrain> logger) : JournaledGrain<InboxState, InboxNotified>, IInboxGrain
 {
+    protected override int SnapshotEvery => Math.Max(100, State.Notifications.Count);
+
     protected override InboxState Apply(InboxState state, InboxNotified e, EventMetadata metadata)
     {
         state.Sources.Add(e.SourceEventId);

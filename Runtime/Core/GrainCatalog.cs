@@ -13,6 +13,8 @@ internal sealed class GrainClass
         Interfaces = classType.GetInterfaces().Where(IsGrainInterface).ToArray();
         Methods = Interfaces.SelectMany(i => i.GetMethods()).ToDictionary(m => m, GrainMethod.Create);
         ImplicitNamespaces = classType.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>().Select(a => a.StreamNamespace).ToArray();
+        // Resolved once per class, not per activation: constructor lookup by reflection is the slow part of creating a grain.
+        Factory = Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateFactory(classType, Type.EmptyTypes);
         if (ImplicitNamespaces.Count > 0 && !typeof(IEventConsumer).IsAssignableFrom(classType))
         {
             throw new InvalidOperationException($"{classType.Name} has [ImplicitStreamSubscription] but does not implement {nameof(IEventConsumer)}.");
@@ -25,6 +27,7 @@ internal sealed class GrainClass
     public IReadOnlyList<Type> Interfaces { get; }
     public IReadOnlyDictionary<MethodInfo, GrainMethod> Methods { get; }
     public IReadOnlyList<string> ImplicitNamespaces { get; }
+    public Microsoft.Extensions.DependencyInjection.ObjectFactory Factory { get; }
 
     private static string DefaultTypeName(Type type)
     {

@@ -135,7 +135,7 @@ internal sealed class GrainRuntime : IGrainFactory
             Grain.Constructing = activation;
             try
             {
-                activation.Instance = (Grain)ActivatorUtilities.CreateInstance(_services, activation.Class.ClassType);
+                activation.Instance = (Grain)activation.Class.Factory(_services, null);
             }
             finally
             {

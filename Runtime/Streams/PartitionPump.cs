@@ -22,36 +22,56 @@ internal sealed class PartitionPump(
     public async Task RunAsync(CancellationToken stop)
     {
         var checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
-        while (!stop.IsCancellationRequested && lease.IsHeld(leaseName))
+        // The checkpoint write of the previous batch, still in flight: the next batch is read and delivered while it
+        // is made durable (at-least-once allows that), and its fenced outcome is checked before the next write.
+        Task<bool>? moving = null;
+        try
         {
-            wake.Rearm();
-            var batch = await store.ReadPartitionAsync(partition, checkpoint, options.SubscriptionBatchSize, stop).ConfigureAwait(false);
-            if (batch.Count == 0)
+            while (!stop.IsCancellationRequested && lease.IsHeld(leaseName))
             {
-                await wake.WaitAsync(options.SubscriptionPollInterval, time, stop).ConfigureAwait(false);
-                // The subscription may have been rebuilt while we idled.
-                checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
-                continue;
-            }
+                wake.Rearm();
+                var batch = await store.ReadPartitionAsync(partition, checkpoint, options.SubscriptionBatchSize, stop).ConfigureAwait(false);
+                if (batch.Count == 0)
+                {
+                    if (!await SettleAsync(moving).ConfigureAwait(false)) checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+                    moving = null;
+                    await wake.WaitAsync(options.SubscriptionPollInterval, time, stop).ConfigureAwait(false);
+                    // The subscription may have been rebuilt while we idled.
+                    checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+                    continue;
+                }
 
-            var processed = checkpoint;
-            foreach (var e in batch)
-            {
-                if (stop.IsCancellationRequested || !lease.IsHeld(leaseName)) break;
-                await delivery.DeliverAsync(subscription, e, stop).ConfigureAwait(false);
-                processed = e.Position;
-            }
+                var processed = checkpoint;
+                foreach (var e in batch)
+                {
+                    if (stop.IsCancellationRequested || !lease.IsHeld(leaseName)) break;
+                    await delivery.DeliverAsync(subscription, e, stop).ConfigureAwait(false);
+                    processed = e.Position;
+                }
+                if (processed == checkpoint) continue;
 
-            if (processed == checkpoint) continue;
-            if (await store.TryMoveCheckpointAsync(subscription.Name, partition, checkpoint, processed, CancellationToken.None).ConfigureAwait(false))
-            {
+                if (!await SettleAsync(moving).ConfigureAwait(false))
+                {
+                    moving = null;
+                    checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+                    continue;
+                }
+                moving = store.TryMoveCheckpointAsync(subscription.Name, partition, checkpoint, processed, CancellationToken.None);
                 checkpoint = processed;
             }
-            else
-            {
-                logger.LogInformation("{Subscription}/{Partition}: checkpoint moved elsewhere; reading it again", subscription.Name, partition);
-                checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
-            }
         }
+        finally
+        {
+            // A graceful stop leaves the last move durable before the lease is handed back.
+            await SettleAsync(moving).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Awaits an in-flight checkpoint move; false when its fence refused it (the lease moved, or a rebuild).</summary>
+    private async Task<bool> SettleAsync(Task<bool>? moving)
+    {
+        if (moving is null || await moving.ConfigureAwait(false)) return true;
+        logger.LogInformation("{Subscription}/{Partition}: checkpoint moved elsewhere; reading it again", subscription.Name, partition);
+        return false;
     }
 }
