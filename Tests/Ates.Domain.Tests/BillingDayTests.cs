@@ -101,6 +101,12 @@ public sealed class BillingDayTests
         (await ates.Queries.Summary(Monday.AddDays(1))).ManagementEarnings.ShouldBe(expectedTuesday);
         (await ates.Queries.Day(Monday.AddDays(1))).ManagementEarnings.ShouldBe(expectedTuesday);
 
+        // Rule 8's per-day history: one Day per date of the range, in order, with the same figures.
+        var history = await ates.Queries.Days(Monday, Monday.AddDays(2));
+        history.Select(d => (d.Date, d.ManagementEarnings)).ShouldBe([(Monday, expectedMonday), (Monday.AddDays(1), expectedTuesday), (Monday.AddDays(2), 0m)]);
+        history[0].AssignFees.ShouldBe(monday.Sum(t => t.AssignFee));
+        history[1].Rewards.ShouldBe(monday.Skip(4).Take(3).Sum(t => t.Reward));
+
         var balances = await Task.WhenAll(workers.Select(w => ates.Account(w.Id).Get()));
         (await ates.Queries.Summary(Monday.AddDays(1))).NegativeBalances.ShouldBe(balances.Count(b => b.Balance < 0));
     }
