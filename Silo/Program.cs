@@ -1,10 +1,14 @@
 using Ates.Silo;
+using Ates.Silo.Gateway;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddAtesRuntime();
+builder.AddAtesGateway();
 
 var app = builder.Build();
+app.UseAtesGateway();
 app.MapHealth();
+app.MapAtesApi();
 app.Run();
 
 public partial class Program;

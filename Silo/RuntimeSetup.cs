@@ -11,6 +11,9 @@ public sealed class AtesSettings
     public string? DataDirectory { get; set; } = "./data";
     public int Partitions { get; set; } = 16;
     public string BusinessTimeZone { get; set; } = "UTC";
+
+    /// <summary>Creates the demo users on first start (default: on with the embedded store).</summary>
+    public bool? SeedDemoUsers { get; set; }
 }
 
 public static class RuntimeSetup
@@ -26,6 +29,7 @@ public static class RuntimeSetup
         builder.Services.AddAtesSilo(silo =>
         {
             silo.AddAtesDomain(o => o.BusinessTimeZone = settings.BusinessTimeZone);
+            if (settings.SeedDemoUsers ?? true) silo.AddStartupTask(DemoUsers.SeedAsync);
             silo.Configure(o => o.Partitions = settings.Partitions);
             silo.UseEmbeddedStore(new EmbeddedStoreOptions
             {

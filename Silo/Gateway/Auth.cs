@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Ates.Grains.Interfaces;
+using Ates.Runtime;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+
+namespace Ates.Silo.Gateway;
+
+/// <summary>The user type PasswordHasher is keyed on; hashes are versioned PBKDF2.</summary>
+public sealed class AtesUser;
+
+/// <summary>
+/// Sign-in: an HttpOnly, SameSite=Strict cookie for the browser (a cross-site page cannot send it, so no forged
+/// request carries credentials) and bearer tokens for every other client; both work on every /api route. Roles are
+/// checked on the server on every request against the user's current role, so a role change applies at once.
+/// </summary>
+public static class Auth
+{
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+    public const string BearerScheme = BearerTokenDefaults.AuthenticationScheme;
+    public const string SignInLimit = "sign-in";
+    private const string Either = "cookie-or-bearer";
+
+    public static IServiceCollection AddGatewayAuth(this IServiceCollection services)
+    {
+        services.AddAuthentication(Either)
+            .AddPolicyScheme(Either, "Cookie or bearer token", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? BearerScheme : CookieScheme)
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = "ates.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                // An API answers 401/403; it never redirects to a login page.
+                o.Events.OnRedirectToLogin = context => { context.Response.StatusCode = 401; return Task.CompletedTask; };
+                o.Events.OnRedirectToAccessDenied = context => { context.Response.StatusCode = 403; return Task.CompletedTask; };
+            })
+            .AddBearerToken(BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1));
+        services.AddAuthorization();
+        services.AddSingleton<IPasswordHasher<AtesUser>, PasswordHasher<AtesUser>>();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = 429;
+            o.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = async (context, token) =>
+            {
+                context.HttpContext.Response.StatusCode = 429;
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many sign-in attempts.", Detail = "Wait a minute and try again." },
+                });
+            };
+        });
+        return services;
+    }
+
+    public static ClaimsPrincipal PrincipalOf(UserDto user, string scheme) => new(new ClaimsIdentity(
+    [
+        new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()),
+        new Claim(ClaimTypes.Email, user.Email),
+        new Claim(ClaimTypes.Name, user.Name),
+    ], scheme));
+
+    /// <summary>The signed-in user as the registry knows them now (null if the credentials name nobody).</summary>
+    public static async Task<UserDto?> CurrentUserAsync(HttpContext context)
+    {
+        if (context.Items.TryGetValue(typeof(UserDto), out var cached)) return (UserDto?)cached;
+        var id = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        var user = Guid.TryParse(id, out var userId)
+            ? await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key).Get(userId)
+            : null;
+        context.Items[typeof(UserDto)] = user;
+        return user;
+    }
+
+    public static UserDto Me(this HttpContext context) => (UserDto)context.Items[typeof(UserDto)]!;
+
+    /// <summary>Signed in, known to the registry, and (when roles are given) holding one of them now.</summary>
+    public static TBuilder RequireUser<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.RequireAuthorization();
+        builder.AddEndpointFilter(async (invocation, next) =>
+        {
+            var user = await CurrentUserAsync(invocation.HttpContext);
+            if (user is null) return Errors.Problem(401, "Sign in first.");
+            if (roles.Length > 0 && !roles.Contains(user.Role)) return Errors.Problem(403, "Your role may not do this.", $"Allowed: {string.Join(", ", roles)}.");
+            return await next(invocation);
+        });
+        return builder;
+    }
+}

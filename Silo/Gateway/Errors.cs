@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Ates.Grains.Interfaces;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Ates.Silo.Gateway;
+
+/// <summary>Every 4xx/5xx is application/problem+json; domain refusals map to 400/403/404/409 and change nothing.</summary>
+public static class Errors
+{
+    public static IServiceCollection AddGatewayErrors(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Extensions["correlationId"] = context.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<GatewayExceptionHandler>();
+        return services;
+    }
+
+    public static WebApplication UseGatewayErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(); // bodies for bare 401/403/404/405/415 come out as problem details too
+        return app;
+    }
+
+    public static IResult Problem(int status, string title, string? detail = null, IDictionary<string, string[]>? errors = null) =>
+        errors is null
+            ? TypedResults.Problem(detail, statusCode: status, title: title)
+            : TypedResults.ValidationProblem(errors, detail, title: title);
+}
+
+internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, ILogger<GatewayExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail, errors) = exception switch
+        {
+            DomainException { Error: DomainError.Invalid } d => (400, "The request is not valid.", d.Message, d.Errors),
+            DomainException { Error: DomainError.NotFound } d => (404, "Not found.", d.Message, null),
+            DomainException { Error: DomainError.Forbidden } d => (403, "Forbidden.", d.Message, null),
+            DomainException { Error: DomainError.Conflict } d => (409, "Conflict.", d.Message, null),
+            BadHttpRequestException { InnerException: JsonException } b => (400, "The body is not valid JSON for this request.", b.InnerException!.Message, null),
+            BadHttpRequestException b => (b.StatusCode, "The request is not valid.", b.Message, (IReadOnlyDictionary<string, string[]>?)null),
+            JsonException j => (400, "The body is not valid JSON for this request.", j.Message, null),
+            _ => (500, "Something went wrong on our side.", null, null),
+        };
+        if (status >= 500) logger.LogError(exception, "Unhandled error");
+        context.Response.StatusCode = status;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (errors is not null) problem.Extensions["errors"] = errors;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+}

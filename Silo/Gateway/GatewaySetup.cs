@@ -1,0 +1,56 @@
+using Ates.Silo.Apis;
+
+namespace Ates.Silo.Gateway;
+
+public static class GatewaySetup
+{
+    /// <summary>Largest request body the gateway reads; larger ones get 413 before anything is parsed.</summary>
+    public const long MaxBodyBytes = 64 * 1024;
+
+    public static WebApplicationBuilder AddAtesGateway(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddGatewayErrors();
+        builder.Services.AddGatewayAuth();
+        builder.Services.AddOpenApi("v1");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
+        return builder;
+    }
+
+    public static WebApplication UseAtesGateway(this WebApplication app)
+    {
+        app.UseCorrelation();
+        app.UseGatewayErrors();
+        app.Use(async (context, next) =>
+        {
+            // Kestrel enforces the limit on the wire; this also covers hosts without it (the test server).
+            if (context.Request.ContentLength > MaxBodyBytes)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = { Status = 413, Title = "The request body is too large.", Detail = $"At most {MaxBodyBytes} bytes." },
+                });
+                return;
+            }
+            await next(context);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseActor();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        return app;
+    }
+
+    public static WebApplication MapAtesApi(this WebApplication app)
+    {
+        app.MapAuthApi();
+        app.MapUserApi();
+        app.MapTaskApi();
+        app.MapAccountingApi();
+        app.MapAnalyticsApi();
+        app.MapOperationsApi();
+        return app;
+    }
+}

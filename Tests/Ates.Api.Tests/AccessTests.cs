@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+
+namespace Ates.Api.Tests;
+
+/// <summary>Every route × every role and anonymous: exactly the access API.md grants, never more.</summary>
+public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
+{
+    private const string Any = "any";
+
+    // (method, path template, JSON body, who may: "any" signed-in user, or a list of roles)
+    public static readonly (string Method, string Path, string? Body, string Who)[] Routes =
+    [
+        ("GET", "/api/me", null, Any),
+        ("POST", "/api/auth/logout", null, Any),
+        ("GET", "/api/users", null, "admin"),
+        ("POST", "/api/users", """{"email":"new-{n}@ates.test","name":"New","role":"worker","password":"longenough"}""", "admin"),
+        ("PUT", "/api/users/{worker0}/role", """{"role":"worker"}""", "admin"),
+        ("POST", "/api/tasks", """{"title":"Routed task"}""", Any),
+        ("GET", "/api/tasks?assignee=me&status=open&limit=10", null, Any),
+        ("GET", "/api/tasks/{task}", null, Any),
+        ("POST", "/api/tasks/shuffle", null, "manager,admin"),
+        ("GET", "/api/accounts/me", null, Any),
+        ("GET", "/api/accounts/me/log", null, Any),
+        ("GET", "/api/accounts/{worker0}", null, "accountant,admin"),
+        ("GET", "/api/accounts/{worker0}/log", null, "accountant,admin"),
+        ("GET", "/api/accounts", null, "accountant,admin"),
+        ("GET", "/api/accounting/today", null, "accountant,admin"),
+        ("GET", "/api/accounting/days", null, "accountant,admin"),
+        ("POST", "/api/accounting/close-day", "{}", "admin"),
+        ("GET", "/api/analytics/summary", null, "admin"),
+        ("GET", "/api/analytics/most-expensive?period=week", null, "admin"),
+        ("GET", "/api/notifications", null, Any),
+        ("GET", "/api/events", null, "admin"),
+        ("GET", "/api/dead-letters", null, "admin"),
+    ];
+
+    public static TheoryData<int, string> Cases()
+    {
+        var data = new TheoryData<int, string>();
+        for (var i = 0; i < Routes.Length; i++)
+            foreach (var role in AtesApi.Roles.Append("anonymous")) data.Add(i, role);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_route_answers_each_role_as_the_contract_says(int route, string role)
+    {
+        var (method, template, body, who) = Routes[route];
+        var client = await api.ClientAsync(role == "anonymous" ? null : role);
+        var path = await FillAsync(template);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null) request.Content = new StringContent(body.Replace("{n}", Guid.NewGuid().ToString("N")), Encoding.UTF8, "application/json");
+        var response = await client.SendAsync(request);
+
+        response.Headers.Contains("X-Correlation-Id").ShouldBeTrue();
+        var allowed = who == Any || who.Split(',').Contains(role);
+        if (role == "anonymous") response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        else if (!allowed) response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        else ((int)response.StatusCode).ShouldBeInRange(200, 299, await response.Content.ReadAsStringAsync());
+        if (!response.IsSuccessStatusCode) response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    private async Task<string> FillAsync(string template)
+    {
+        if (template.Contains("{worker0}")) template = template.Replace("{worker0}", (await api.UserIdAsync("worker0@ates.local")).ToString());
+        if (template.Contains("{task}"))
+        {
+            var client = await api.ClientAsync("manager");
+            var created = await client.PostAsync("/api/tasks", new StringContent("""{"title":"Readable task"}""", Encoding.UTF8, "application/json"));
+            created.StatusCode.ShouldBe(HttpStatusCode.Created);
+            template = template.Replace("{task}", created.Headers.Location!.ToString().Split('/')[^1]);
+        }
+        return template;
+    }
+
+    [Theory]
+    [InlineData("/api/auth/login")]
+    [InlineData("/api/auth/token")]
+    public async Task Sign_in_routes_are_open_and_refuse_wrong_credentials_with_401(string path)
+    {
+        var client = await api.ClientAsync(null);
+        var response = await client.PostAsync(path, new StringContent("""{"email":"admin@ates.local","password":"wrong"}""", Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    [InlineData("/openapi/v1.json")]
+    public async Task Health_and_the_openapi_document_are_open(string path)
+    {
+        var response = await (await api.ClientAsync(null)).GetAsync(path);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Ates.Api.Tests;
+
+/// <summary>One silo host in memory with the demo users, and clients signed in as each of them.</summary>
+public sealed class AtesApi : WebApplicationFactory<Program>
+{
+    public static readonly string[] Roles = ["admin", "manager", "accountant", "worker"];
+    private readonly Dictionary<string, string> _tokens = [];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Ates:DataDirectory", "");
+        builder.UseSetting("Ates:SeedDemoUsers", "true");
+        builder.UseEnvironment("Production");
+    }
+
+    /// <summary>A client with a bearer token for the demo user of that role ("worker" is worker1), or anonymous for null.</summary>
+    public async Task<HttpClient> ClientAsync(string? role)
+    {
+        var client = CreateClient();
+        if (role is null) return client;
+        var email = role == "worker" ? "worker1@ates.local" : $"{role}@ates.local";
+        if (!_tokens.TryGetValue(email, out var token))
+        {
+            var response = await CreateClient().PostAsJsonAsync("/api/auth/token", new { email, password = email.Split('@')[0] });
+            response.EnsureSuccessStatusCode();
+            _tokens[email] = token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        }
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<JsonElement> JsonAsync(string role, string path)
+    {
+        var client = await ClientAsync(role);
+        var response = await client.GetAsync(path);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async Task<Guid> UserIdAsync(string email)
+    {
+        var users = await JsonAsync("admin", "/api/users");
+        return users.EnumerateArray().Single(u => u.GetProperty("email").GetString() == email).GetProperty("id").GetGuid();
+    }
+
+    public async Task<int> EventCountAsync()
+    {
+        var page = await JsonAsync("admin", "/api/events?limit=1000");
+        return page.GetProperty("items").GetArrayLength();
+    }
+}
