@@ -47,7 +47,7 @@ public static class OperationsApi
         return app;
     }
 
-    private static EventView View(RecordedEvent e)
+    internal static EventView View(RecordedEvent e)
     {
         JsonNode? data;
         try

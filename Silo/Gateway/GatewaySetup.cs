@@ -51,6 +51,7 @@ public static class GatewaySetup
         app.MapAccountingApi();
         app.MapAnalyticsApi();
         app.MapOperationsApi();
+        app.MapLiveApi();
         return app;
     }
 }
