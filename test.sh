@@ -3,6 +3,13 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
+# The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+    || echo "could not install chromium: the browser tests will fail"
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"

@@ -20,6 +20,7 @@ public static class GatewaySetup
     {
         app.UseCorrelation();
         app.UseGatewayErrors();
+        app.UseWebClient();
         app.Use(async (context, next) =>
         {
             // Kestrel enforces the limit on the wire; this also covers hosts without it (the test server).
@@ -41,6 +42,26 @@ public static class GatewaySetup
         app.UseActor();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
+    }
+
+    /// <summary>Serves the web client (Client/web, copied next to the silo's binaries) with a strict content policy.</summary>
+    private static void UseWebClient(this WebApplication app)
+    {
+        var root = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (!Directory.Exists(root)) return;
+        var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            OnPrepareResponse = context =>
+            {
+                var headers = context.Context.Response.Headers;
+                headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+                headers.XContentTypeOptions = "nosniff";
+                headers.CacheControl = "no-cache";
+            },
+        });
     }
 
     public static WebApplication MapAtesApi(this WebApplication app)
