@@ -93,5 +93,14 @@ public interface ILeaseSession : IAsyncDisposable
     void Abandon();
 }
 
+/// <summary>Keys every silo must share, such as the ASP.NET data-protection key ring that protects cookies and tokens.</summary>
+public interface ISharedKeyStore
+{
+    /// <summary>Adds a key (keys are never changed, only added; a second store under the same name replaces it).</summary>
+    Task StoreKeyAsync(string name, string value, CancellationToken ct = default);
+
+    Task<IReadOnlyList<(string Name, string Value)>> ReadKeysAsync(CancellationToken ct = default);
+}
+
 /// <summary>Everything the runtime keeps, in one provider (Embedded or Postgres).</summary>
-public interface IAtesStore : IEventStore, ISubscriptionStore, IReminderTable, IMembershipTable, ILeaseProvider, IAsyncDisposable;
+public interface IAtesStore : IEventStore, ISubscriptionStore, IReminderTable, IMembershipTable, ILeaseProvider, ISharedKeyStore, IAsyncDisposable;

@@ -11,6 +11,7 @@ public static class GatewaySetup
     {
         builder.Services.AddGatewayErrors();
         builder.Services.AddGatewayAuth();
+        builder.Services.AddSharedKeyRing();
         builder.Services.AddOpenApi("v1");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
         return builder;

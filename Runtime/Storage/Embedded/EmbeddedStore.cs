@@ -37,6 +37,7 @@ public sealed class EmbeddedStore : IAtesStore
     private readonly Dictionary<string, SiloEntry> _silos = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (Guid Session, DateTimeOffset ExpiresAt)> _leases = new(StringComparer.Ordinal);
     private readonly List<Action<int>> _committedHandlers = [];
+    private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
     private readonly JournalFile? _journal;
     private readonly FileStream? _directoryLock;
     private long _lastSeq;
@@ -349,6 +350,27 @@ public sealed class EmbeddedStore : IAtesStore
         lock (_sync) return Task.FromResult<IReadOnlyList<ReminderEntry>>(_reminders.Values.Where(r => r.Grain == grain).ToList());
     }
 
+    // ---- shared keys ----
+
+    public Task StoreKeyAsync(string name, string value, CancellationToken ct = default)
+    {
+        lock (_sync)
+        {
+            var durable = Write(RecordKind.KeyStored, w =>
+            {
+                w.Write(name);
+                w.Write(value);
+            });
+            _keys[name] = value;
+            return durable;
+        }
+    }
+
+    public Task<IReadOnlyList<(string Name, string Value)>> ReadKeysAsync(CancellationToken ct = default)
+    {
+        lock (_sync) return Task.FromResult<IReadOnlyList<(string, string)>>(_keys.Select(k => (k.Key, k.Value)).ToList());
+    }
+
     // ---- membership and leases (process-local: they describe live silos, so nothing of them is journaled) ----
 
     public Task UpsertSiloAsync(SiloEntry entry, CancellationToken ct = default)
@@ -462,6 +484,9 @@ public sealed class EmbeddedStore : IAtesStore
             case RecordKind.ReminderSet:
                 var entry = JournalCodec.ReadReminder(reader);
                 _reminders[(entry.Grain, entry.Name)] = entry;
+                break;
+            case RecordKind.KeyStored:
+                _keys[reader.ReadString()] = reader.ReadString();
                 break;
             case RecordKind.ReminderRemoved:
                 _reminders.Remove((new GrainId(reader.ReadString(), reader.ReadString()), reader.ReadString()));

@@ -11,6 +11,7 @@ internal enum RecordKind : byte
     DeadLetterRemoved = 6,
     ReminderSet = 7,
     ReminderRemoved = 8,
+    KeyStored = 9,
 }
 
 internal static class JournalCodec

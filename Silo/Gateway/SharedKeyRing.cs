@@ -1,0 +1,33 @@
+using System.Xml.Linq;
+using Ates.Runtime;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
+
+namespace Ates.Silo.Gateway;
+
+/// <summary>
+/// Keeps the data-protection key ring in the runtime's store, so a cookie or bearer token issued by one silo is
+/// accepted by every other, and survives restarts.
+/// </summary>
+public sealed class SharedKeyRing(IAtesStore store) : IXmlRepository
+{
+    // IXmlRepository is synchronous; both stores answer from memory or one short query.
+    public IReadOnlyCollection<XElement> GetAllElements() =>
+        store.ReadKeysAsync().GetAwaiter().GetResult().Select(k => XElement.Parse(k.Value)).ToList();
+
+    public void StoreElement(XElement element, string friendlyName) =>
+        store.StoreKeyAsync($"data-protection/{friendlyName}", element.ToString(SaveOptions.DisableFormatting)).GetAwaiter().GetResult();
+}
+
+public static class SharedKeyRingSetup
+{
+    public static IServiceCollection AddSharedKeyRing(this IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName("Ates");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new SharedKeyRing(sp.GetRequiredService<IAtesStore>())));
+        return services;
+    }
+}
