@@ -1,5 +1,7 @@
 namespace Ates.Runtime;
 
+public sealed record SubscriptionStatus(string Name, long PendingEvents, DateTimeOffset Watermark);
+
 public enum DeadLetterRetryOutcome
 {
     NotFound,
@@ -63,6 +65,23 @@ public sealed class SubscriptionOperations
             if (next.Count > 0 && next[0].Metadata.OccurredAt < watermark) watermark = next[0].Metadata.OccurredAt;
         }
         return watermark;
+    }
+
+    /// <summary>Per subscription: events not processed yet (counted up to <paramref name="countUpTo"/> per partition) and the watermark.</summary>
+    public async Task<IReadOnlyList<SubscriptionStatus>> GetStatusAsync(int countUpTo = 10_000, CancellationToken ct = default)
+    {
+        var statuses = new List<SubscriptionStatus>();
+        foreach (var name in _subscriptions.Keys.Order(StringComparer.Ordinal))
+        {
+            long pending = 0;
+            for (var partition = 0; partition < _store.Partitions; partition++)
+            {
+                var checkpoint = await _store.ReadCheckpointAsync(name, partition, ct).ConfigureAwait(false);
+                pending += (await _store.ReadPartitionAsync(partition, checkpoint, countUpTo, ct).ConfigureAwait(false)).Count;
+            }
+            statuses.Add(new SubscriptionStatus(name, pending, await GetWatermarkAsync(name, ct).ConfigureAwait(false)));
+        }
+        return statuses;
     }
 
     /// <summary>True when every partition's checkpoint is at the end of the log as it is now.</summary>

@@ -20,6 +20,7 @@ public static class GatewaySetup
     public static WebApplication UseAtesGateway(this WebApplication app)
     {
         app.UseCorrelation();
+        app.UseRequestCounting();
         app.UseGatewayErrors();
         app.UseWebClient();
         app.Use(async (context, next) =>
@@ -74,6 +75,7 @@ public static class GatewaySetup
         app.MapAnalyticsApi();
         app.MapOperationsApi();
         app.MapLiveApi();
+        app.MapClusterApi(app.Configuration);
         return app;
     }
 }

@@ -33,6 +33,8 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         ("GET", "/api/notifications", null, Any),
         ("GET", "/api/events", null, "admin"),
         ("GET", "/api/dead-letters", null, "admin"),
+        ("GET", "/api/cluster", null, "admin"),
+        ("GET", "/dashboard", null, "admin"),
     ];
 
     public static TheoryData<int, string> Cases()
@@ -60,6 +62,29 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         else if (!allowed) response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         else ((int)response.StatusCode).ShouldBeInRange(200, 299, await response.Content.ReadAsStringAsync());
         if (!response.IsSuccessStatusCode) response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Fact]
+    public async Task Metrics_are_prometheus_text_with_the_runtime_gauges()
+    {
+        await (await api.ClientAsync("manager")).GetAsync("/api/me");
+        var response = await (await api.ClientAsync(null)).GetAsync("/metrics");
+        response.Content.Headers.ContentType!.ToString().ShouldStartWith("text/plain; version=0.0.4");
+        var text = await response.Content.ReadAsStringAsync();
+        text.ShouldContain("# TYPE ates_activations gauge");
+        text.ShouldContain("ates_subscription_pending_events{subscription=\"billing\"}");
+        text.ShouldContain("ates_silos_live 1");
+        text.ShouldMatch(@"ates_http_requests_total\{method=""GET"",status=""200""\} [1-9]");
+    }
+
+    [Fact]
+    public async Task The_cluster_view_lists_this_silo_its_leases_and_the_subscriptions()
+    {
+        var cluster = await api.JsonAsync("admin", "/api/cluster");
+        cluster.GetProperty("silos").GetArrayLength().ShouldBe(1);
+        cluster.GetProperty("leases").GetArrayLength().ShouldBe(16 * 5); // 4 subscriptions and reminders, 16 partitions each
+        cluster.GetProperty("subscriptions").EnumerateArray().Select(s => s.GetProperty("name").GetString())
+            .ShouldBe(["accounting", "analytics", "billing", "notifications"]);
     }
 
     private async Task<string> FillAsync(string template)
@@ -90,6 +115,7 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
     [InlineData("/health/live")]
     [InlineData("/health/ready")]
     [InlineData("/openapi/v1.json")]
+    [InlineData("/metrics")]
     public async Task Health_and_the_openapi_document_are_open(string path)
     {
         var response = await (await api.ClientAsync(null)).GetAsync(path);

@@ -93,6 +93,13 @@ public sealed class BrowserTests(SiloProcess silo) : IClassFixture<SiloProcess>,
         await admin.GetByRole(AriaRole.Button, new() { Name = "Week" }).ClickAsync();
         await Assertions.Expect(admin.Locator("#expensive")).ToContainTextAsync("–");
         await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-analytics.png"), FullPage = true });
+
+        // The cluster dashboard, same cookie.
+        await admin.GotoAsync($"{silo.BaseUrl}/dashboard");
+        await Assertions.Expect(admin.Locator("#silos tr")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(admin.Locator("#subscriptions tr")).ToHaveCountAsync(4);
+        await Assertions.Expect(admin.Locator("#live")).ToHaveTextAsync("1");
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-dashboard.png"), FullPage = true });
     }
 
     [Fact]
