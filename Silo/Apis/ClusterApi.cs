@@ -23,7 +23,7 @@ public static class ClusterApi
 
         app.MapGet("/dashboard", () =>
         {
-            var page = Path.Combine(AppContext.BaseDirectory, "wwwroot", "dashboard.html");
+            var page = Path.Combine(AppContext.BaseDirectory, "webclient", "dashboard.html");
             return File.Exists(page) ? Results.File(page, "text/html; charset=utf-8") : Errors.Problem(404, "The dashboard page is not deployed.");
         }).RequireUser(Roles.Admin).ExcludeFromDescription();
 

@@ -49,7 +49,7 @@ public static class GatewaySetup
     /// <summary>Serves the web client (Client/web, copied next to the silo's binaries) with a strict content policy.</summary>
     private static void UseWebClient(this WebApplication app)
     {
-        var root = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var root = Path.Combine(AppContext.BaseDirectory, "webclient");
         if (!Directory.Exists(root)) return;
         var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
