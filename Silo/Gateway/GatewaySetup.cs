@@ -13,6 +13,8 @@ public static class GatewaySetup
         builder.Services.AddGatewayAuth();
         builder.Services.AddSharedKeyRing();
         builder.Services.AddOpenApi("v1");
+        // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
         return builder;
     }
