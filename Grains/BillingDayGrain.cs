@@ -70,6 +70,7 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
 
     public async Task<CloseDayResult> Close()
     {
+        DomainQueries.EnsureSupported(Date);
         await RefreshAsync();
         if (State.Closed is { } done) return new CloseDayResult(done.Date, done.PaidOut, done.AccountsPaid);
         if (!calendar.HasEnded(Date)) throw DomainException.Invalid("date", $"{BusinessCalendar.Key(Date)} has not ended yet.");

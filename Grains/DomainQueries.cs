@@ -23,6 +23,7 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
 
     public async Task<AnalyticsSummary> Summary(DateOnly date)
     {
+        EnsureSupported(date);
         var earnings = await grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(date)).ManagementEarnings();
         var negative = await grains.GetGrain<IBalanceWatchGrain>(Singletons.Key).NegativeBalances();
         return new AnalyticsSummary(date, earnings, negative);
@@ -43,16 +44,27 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
         : candidate.Id.CompareTo(current.Id) < 0;
 
     /// <summary>The range of a period that contains <paramref name="date"/>: its day, its ISO week (Monday first), or its month.</summary>
-    public static (DateOnly From, DateOnly To) Period(string period, DateOnly date) => period switch
+    public static (DateOnly From, DateOnly To) Period(string period, DateOnly date)
     {
-        "day" => (date, date),
-        "week" => (date.AddDays(-(((int)date.DayOfWeek + 6) % 7)), date.AddDays(6 - (((int)date.DayOfWeek + 6) % 7))),
-        "month" => (new DateOnly(date.Year, date.Month, 1), new DateOnly(date.Year, date.Month, DateTime.DaysInMonth(date.Year, date.Month))),
-        _ => throw DomainException.Invalid("period", "The period is day, week or month."),
-    };
+        EnsureSupported(date);
+        var monday = date.AddDays(-(((int)date.DayOfWeek + 6) % 7));
+        return period switch
+        {
+            "day" => (date, date),
+            "week" => (monday, monday.AddDays(6)),
+            "month" => (new DateOnly(date.Year, date.Month, 1), new DateOnly(date.Year, date.Month, DateTime.DaysInMonth(date.Year, date.Month))),
+            _ => throw DomainException.Invalid("period", "The period is day, week or month."),
+        };
+    }
+
+    /// <summary>Business dates the system answers for; beyond them date arithmetic would overflow.</summary>
+    public static DateOnly EnsureSupported(DateOnly date, string field = "date") =>
+        date.Year is >= 1970 and <= 9000 ? date : throw DomainException.Invalid(field, "The date is between 1970-01-01 and 9000-12-31.");
 
     private static IEnumerable<DateOnly> Dates(DateOnly from, DateOnly to)
     {
+        EnsureSupported(from, "from");
+        EnsureSupported(to, "to");
         if (to < from) throw DomainException.Invalid("to", "The range ends before it starts.");
         if (to.DayNumber - from.DayNumber >= MaxRangeDays) throw DomainException.Invalid("to", $"A range is at most {MaxRangeDays} days.");
         for (var d = from; d <= to; d = d.AddDays(1)) yield return d;

@@ -90,6 +90,9 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
     protected async Task<TResult> RunCommand<TResult>(Func<TResult> command, int attempts = 2)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(attempts, 1);
+        // Decide on fresh state: a command that refuses or changes nothing appends nothing, so no version check
+        // would ever tell a stale activation (another silo wrote since) that it decided on old facts.
+        if (_uncommitted.Count == 0) await CatchUpAsync(CancellationToken.None).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             TResult result;

@@ -18,6 +18,9 @@ public interface IEventStore
     /// <summary>Events of one partition strictly after <paramref name="after"/>, in log order, never skipping one that commits later.</summary>
     Task<IReadOnlyList<RecordedEvent>> ReadPartitionAsync(int partition, LogPosition after, int maxCount, CancellationToken ct = default);
 
+    /// <summary>The position of the newest event readers can see now (the start of the log when it is empty).</summary>
+    Task<LogPosition> ReadHeadAsync(CancellationToken ct = default);
+
     /// <summary>Events of every partition strictly after <paramref name="after"/>, in log order.</summary>
     Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(LogPosition after, int maxCount, CancellationToken ct = default);
 

@@ -55,9 +55,16 @@ public static class ClusterApi
             await subscriptions.GetStatusAsync(), (await subscriptions.ListDeadLettersAsync()).Count);
     }
 
+    private static (DateTimeOffset At, Task<ClusterView> View)? _scraped;
+
     private static async Task<IResult> MetricsAsync(Ates.Runtime.Silo silo, IAtesStore store, SubscriptionOperations subscriptions, TimeProvider time, RuntimeOptions options)
     {
-        var cluster = await ClusterAsync(silo, store, subscriptions, time, options);
+        // Scrapes are open to anyone by default, so the store is asked at most every 5 s whatever the scrape rate.
+        var now = time.GetUtcNow();
+        var scraped = _scraped;
+        if (scraped is null || now - scraped.Value.At > TimeSpan.FromSeconds(5) || scraped.Value.View.IsFaulted)
+            _scraped = scraped = (now, ClusterAsync(silo, store, subscriptions, time, options));
+        var cluster = await scraped.Value.View;
         var text = new StringBuilder();
         void Metric(string name, string type, string help, IEnumerable<(string Labels, double Value)> samples)
         {

@@ -16,50 +16,84 @@ public static class LiveApi
 {
     public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/live", (HttpContext context, IEventStore store, CancellationToken ct) =>
-                TypedResults.ServerSentEvents(StreamAsync(context.Me(), store, ct)))
+        app.MapGet("/api/live", (HttpContext context, IEventStore store, IGrainFactory grains, CancellationToken ct) =>
+            {
+                var me = context.Me();
+                if (!Connections.TryOpen(me.Id)) return Errors.Problem(429, "Too many live connections.", $"At most {Connections.PerUser} per user and {Connections.Total} in all.");
+                return TypedResults.ServerSentEvents(StreamAsync(me, store, grains, ct));
+            })
             .RequireUser().WithTags("Live");
         return app;
     }
 
-    private static async IAsyncEnumerable<SseItem<EventView>> StreamAsync(UserDto me, IEventStore store, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<SseItem<EventView>> StreamAsync(UserDto me, IEventStore store, IGrainFactory grains, [EnumeratorCancellation] CancellationToken ct)
     {
-        var wake = new SemaphoreSlim(0);
-        using var subscription = store.OnCommitted(_ =>
+        try
         {
-            if (wake.CurrentCount == 0) wake.Release();
-        });
-        var position = await HeadAsync(store, ct);
-        yield return new SseItem<EventView>(Hello(position), "ready");
-        while (!ct.IsCancellationRequested)
+            var wake = new SemaphoreSlim(0);
+            using var subscription = store.OnCommitted(_ =>
+            {
+                if (wake.CurrentCount == 0) wake.Release();
+            });
+            var position = await store.ReadHeadAsync(ct);
+            yield return new SseItem<EventView>(Hello(position), "ready");
+            var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
+            while (!ct.IsCancellationRequested)
+            {
+                // What the caller may see follows their current role, as on every other route.
+                var current = await registry.Get(me.Id);
+                if (current is null) yield break;
+                var events = await store.ReadAllAsync(position, 512, ct);
+                foreach (var e in events)
+                {
+                    position = e.Position;
+                    if (MaySee(current, e)) yield return new SseItem<EventView>(OperationsApi.View(e), e.Type) { EventId = e.Position.ToString() };
+                }
+                if (events.Count == 512) continue;
+                try
+                {
+                    // Wake at least every 15 s, so a role change or a dead connection is noticed.
+                    await wake.WaitAsync(TimeSpan.FromSeconds(15), ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
         {
-            var events = await store.ReadAllAsync(position, 512, ct);
-            foreach (var e in events)
-            {
-                position = e.Position;
-                if (MaySee(me, e)) yield return new SseItem<EventView>(OperationsApi.View(e), e.Type) { EventId = e.Position.ToString() };
-            }
-            if (events.Count == 512) continue;
-            try
-            {
-                // A comment-free keep-alive: wake at least every 15 s so a dead connection is noticed.
-                await wake.WaitAsync(TimeSpan.FromSeconds(15), ct);
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
-            }
+            Connections.Close(me.Id);
         }
     }
 
-    private static async Task<LogPosition> HeadAsync(IEventStore store, CancellationToken ct)
+    /// <summary>Caps open live connections, per user and in all: each one reads the log on every commit.</summary>
+    private static class Connections
     {
-        var position = LogPosition.Start;
-        while (true)
+        public const int PerUser = 5;
+        public const int Total = 500;
+        private static readonly Lock Sync = new();
+        private static readonly Dictionary<Guid, int> ByUser = [];
+        private static int _all;
+
+        public static bool TryOpen(Guid user)
         {
-            var page = await store.ReadAllAsync(position, 4096, ct);
-            if (page.Count == 0) return position;
-            position = page[^1].Position;
+            lock (Sync)
+            {
+                if (_all >= Total || ByUser.GetValueOrDefault(user) >= PerUser) return false;
+                ByUser[user] = ByUser.GetValueOrDefault(user) + 1;
+                _all++;
+                return true;
+            }
+        }
+
+        public static void Close(Guid user)
+        {
+            lock (Sync)
+            {
+                _all--;
+                if (--ByUser[user] == 0) ByUser.Remove(user);
+            }
         }
     }
 

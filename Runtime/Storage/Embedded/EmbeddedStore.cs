@@ -106,6 +106,7 @@ public sealed class EmbeddedStore : IAtesStore
                 var e = events[i];
                 recorded[i] = new RecordedEvent(e.EventId, streamId, current + i + 1, new LogPosition(0, _lastSeq + i + 1), partition, e.Type, e.Version, e.Data, e.Metadata);
             }
+            EnsureWritable();
             durable = Write(RecordKind.Events, w => JournalCodec.WriteEvents(w, recorded));
             PublishEvents(recorded);
         }
@@ -159,6 +160,11 @@ public sealed class EmbeddedStore : IAtesStore
         lock (_sync) return Task.FromResult(Page(_partitions[partition], after, maxCount));
     }
 
+    public Task<LogPosition> ReadHeadAsync(CancellationToken ct = default)
+    {
+        lock (_sync) return Task.FromResult(_log.Count == 0 ? LogPosition.Start : _log[^1].Position);
+    }
+
     public Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(LogPosition after, int maxCount, CancellationToken ct = default)
     {
         lock (_sync) return Task.FromResult(Page(_log, after, maxCount));
@@ -186,6 +192,7 @@ public sealed class EmbeddedStore : IAtesStore
     {
         lock (_sync)
         {
+            EnsureWritable();
             var durable = Write(RecordKind.Snapshot, w =>
             {
                 w.Write(snapshot.StreamId);
@@ -231,6 +238,7 @@ public sealed class EmbeddedStore : IAtesStore
         lock (_sync)
         {
             if (_checkpoints.GetValueOrDefault((subscription, partition), LogPosition.Start) != expected) return false;
+            EnsureWritable();
             durable = Write(RecordKind.Checkpoint, w =>
             {
                 w.Write(subscription);
@@ -248,6 +256,7 @@ public sealed class EmbeddedStore : IAtesStore
     {
         lock (_sync)
         {
+            EnsureWritable();
             var durable = Write(RecordKind.CheckpointsReset, w => w.Write(subscription));
             ResetCheckpoints(subscription);
             return durable;
@@ -263,6 +272,7 @@ public sealed class EmbeddedStore : IAtesStore
     {
         lock (_sync)
         {
+            EnsureWritable();
             var durable = Write(RecordKind.DeadLetterParked, w => JournalCodec.WriteDeadLetter(w, deadLetter));
             Park(deadLetter);
             return durable;
@@ -286,7 +296,9 @@ public sealed class EmbeddedStore : IAtesStore
         Task durable;
         lock (_sync)
         {
-            if (!_deadLetters.Remove(id)) return false;
+            if (!_deadLetters.ContainsKey(id)) return false;
+            EnsureWritable();
+            _deadLetters.Remove(id);
             durable = Write(RecordKind.DeadLetterRemoved, w => w.Write(id.ToByteArray()));
         }
         await durable.ConfigureAwait(false);
@@ -299,6 +311,7 @@ public sealed class EmbeddedStore : IAtesStore
     {
         lock (_sync)
         {
+            EnsureWritable();
             var durable = Write(RecordKind.ReminderSet, w => JournalCodec.WriteReminder(w, entry));
             _reminders[(entry.Grain, entry.Name)] = entry;
             return durable;
@@ -311,6 +324,7 @@ public sealed class EmbeddedStore : IAtesStore
         lock (_sync)
         {
             if (!_reminders.TryGetValue((entry.Grain, entry.Name), out var current) || current.ETag != expectedETag) return false;
+            EnsureWritable();
             durable = Write(RecordKind.ReminderSet, w => JournalCodec.WriteReminder(w, entry));
             _reminders[(entry.Grain, entry.Name)] = entry;
         }
@@ -324,6 +338,7 @@ public sealed class EmbeddedStore : IAtesStore
         lock (_sync)
         {
             if (!_reminders.TryGetValue((grain, name), out var current) || (expectedETag is { } etag && current.ETag != etag)) return false;
+            EnsureWritable();
             _reminders.Remove((grain, name));
             durable = Write(RecordKind.ReminderRemoved, w =>
             {
@@ -356,6 +371,7 @@ public sealed class EmbeddedStore : IAtesStore
     {
         lock (_sync)
         {
+            EnsureWritable();
             var durable = Write(RecordKind.KeyStored, w =>
             {
                 w.Write(name);
@@ -457,6 +473,12 @@ public sealed class EmbeddedStore : IAtesStore
     /// <summary>Queues a record in the journal (call under the lock, so journal order is apply order).</summary>
     private Task Write(RecordKind kind, Action<BinaryWriter> body) =>
         _journal is null ? Task.CompletedTask : _journal.AppendAsync(JournalCodec.Encode(kind, body));
+
+    /// <summary>Call under the lock before changing anything: after a failed write the memory must not run ahead of the disk.</summary>
+    private void EnsureWritable()
+    {
+        if (_journal is { IsFaulted: true }) throw new StoreUnavailableException("The journal failed a write; this store takes no more changes. Restart the silo.");
+    }
 
     private void Replay(ReadOnlyMemory<byte> payload)
     {

@@ -32,6 +32,15 @@ internal sealed class JournalFile : IDisposable
 
     public long Batches { get; private set; }
 
+    /// <summary>True after a failed write or fsync: nothing more is written, and the store refuses every change.</summary>
+    public bool IsFaulted
+    {
+        get
+        {
+            lock (_queueLock) return _fault is not null;
+        }
+    }
+
     /// <summary>Opens (or creates) the journal, hands every valid payload to <paramref name="replay"/> in order, and cuts a torn tail.</summary>
     public static JournalFile Open(string path, int partitions, bool fsync, Action<ReadOnlyMemory<byte>> replay, ILogger logger)
     {
@@ -123,6 +132,16 @@ internal sealed class JournalFile : IDisposable
                 while (_queue.Count == 0 && !_closing) Monitor.Wait(_queueLock);
                 if (_queue.Count == 0) return;
                 (batch, _queue) = (_queue, batch);
+            }
+
+            Exception? earlier;
+            lock (_queueLock) earlier = _fault;
+            if (earlier is not null)
+            {
+                // Frames queued behind a failed one must never reach the disk: replay would cut them off after acknowledging them.
+                foreach (var pending in batch) pending.Done.SetException(new StoreUnavailableException("The journal failed an earlier write; restart the silo.", earlier));
+                batch.Clear();
+                continue;
             }
 
             try
