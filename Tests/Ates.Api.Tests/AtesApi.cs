@@ -49,9 +49,17 @@ public sealed class AtesApi : WebApplicationFactory<Program>
         return users.EnumerateArray().Single(u => u.GetProperty("email").GetString() == email).GetProperty("id").GetGuid();
     }
 
-    public async Task<int> EventCountAsync()
+    /// <summary>Events a request caused: they carry its correlation id (and so do their consequences).</summary>
+    public async Task<int> EventsCausedByAsync(string correlationId)
     {
-        var page = await JsonAsync("admin", "/api/events?limit=1000");
-        return page.GetProperty("items").GetArrayLength();
+        var count = 0;
+        string? after = null;
+        do
+        {
+            var page = await JsonAsync("admin", "/api/events?limit=1000" + (after is null ? "" : $"&after={after}"));
+            count += page.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("correlationId").GetString() == correlationId);
+            after = page.GetProperty("next").GetString();
+        } while (after is not null);
+        return count;
     }
 }

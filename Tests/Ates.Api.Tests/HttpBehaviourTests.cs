@@ -45,8 +45,9 @@ public sealed class HttpBehaviourTests(AtesApi api) : IClassFixture<AtesApi>
     public async Task Bad_input_gets_a_clear_4xx_problem_and_changes_nothing(string method, string path, string? body, string? contentType)
     {
         var client = await api.ClientAsync("admin");
-        var before = await api.EventCountAsync();
+        var correlation = $"bad-{Guid.NewGuid():N}";
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Add("X-Correlation-Id", correlation);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, contentType!);
         var response = await client.SendAsync(request);
 
@@ -55,19 +56,20 @@ public sealed class HttpBehaviourTests(AtesApi api) : IClassFixture<AtesApi>
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         problem.GetProperty("status").GetInt32().ShouldBe((int)response.StatusCode);
         problem.GetProperty("title").GetString().ShouldNotBeNullOrWhiteSpace();
-        (await api.EventCountAsync()).ShouldBe(before);
+        (await api.EventsCausedByAsync(correlation)).ShouldBe(0);
     }
 
     [Fact]
     public async Task A_five_megabyte_body_is_refused_with_413_before_it_is_read()
     {
         var client = await api.ClientAsync("admin");
-        var before = await api.EventCountAsync();
         var huge = "{\"title\":\"" + new string('x', 5 * 1024 * 1024) + "\"}";
-        var response = await client.PostAsync("/api/tasks", Json(huge));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tasks") { Content = Json(huge) };
+        request.Headers.Add("X-Correlation-Id", "five-megabytes");
+        var response = await client.SendAsync(request);
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await api.EventCountAsync()).ShouldBe(before);
+        (await api.EventsCausedByAsync("five-megabytes")).ShouldBe(0);
     }
 
     [Fact]
