@@ -27,6 +27,7 @@ internal sealed class ClusterAgent
     private ILeaseSession? _session;
     private IDisposable? _committed;
     private volatile bool _stopped;
+    private volatile bool _killed;
 
     public ClusterAgent(string siloId, IAtesStore store, RuntimeOptions options, TimeProvider time, ReminderService reminders,
         EventDelivery delivery, IEnumerable<SubscriptionDefinition> subscriptions, ILogger logger)
@@ -109,18 +110,22 @@ internal sealed class ClusterAgent
             foreach (var lease in AllLeases())
             {
                 var running = TryGetWorker(lease.Name, out var worker);
+                // A worker being handed over finishes its current event on its own time; its lease stays renewed until then.
+                if (running && worker!.Stopping) continue;
                 var mine = status == SiloStatus.Active && OwnerOf(lease.Name, live) == _siloId;
                 if (running && !held.Contains(lease.Name))
                 {
-                    // Expired (a long pause) or taken: stop, and below take it again at once if it is still free and ours.
+                    // Expired (a long pause) or taken: its pump stops at the next event; take the lease again if free and ours.
                     _logger.LogWarning("Lost lease {Lease}", lease.Name);
                     await StopWorkerAsync(lease.Name, worker!, release: false).ConfigureAwait(false);
                     running = false;
                 }
                 else if (running && !mine)
                 {
-                    await StopWorkerAsync(lease.Name, worker!, release: true).ConfigureAwait(false);
-                    running = false;
+                    // Rebalancing: never wait here for a pump's current delivery, which may take up to a call timeout;
+                    // heartbeats and renewals of every other lease must go on meanwhile.
+                    HandOver(lease.Name, worker!);
+                    continue;
                 }
                 if (!running && mine && await _session.TryAcquireAsync(lease.Name, ct).ConfigureAwait(false))
                 {
@@ -220,6 +225,33 @@ internal sealed class ClusterAgent
         }
     }
 
+    /// <summary>Stops a worker without waiting: the lease is released (and the slot freed) once its pump has finished.</summary>
+    private void HandOver(string lease, Worker worker)
+    {
+        worker.Stopping = true;
+        if (worker.IsReminders) _reminders.Disown(worker.Partition);
+        worker.Stop.Cancel();
+        _ = worker.Run.ContinueWith(async _ =>
+        {
+            try
+            {
+                // A killed silo releases nothing: what a crashed process leaves behind lapses by itself.
+                if (!_killed) await _session!.ReleaseAsync(lease).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Releasing {Lease} failed; it lapses after its TTL", lease);
+            }
+            finally
+            {
+                lock (_workers)
+                {
+                    if (_workers.TryGetValue(lease, out var current) && current == worker) _workers.Remove(lease);
+                }
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+    }
+
     private async Task StopWorkerAsync(string lease, Worker worker, bool release)
     {
         if (worker.IsReminders) _reminders.Disown(worker.Partition);
@@ -253,6 +285,7 @@ internal sealed class ClusterAgent
     /// <summary>Abrupt: stop every worker where it stands, release nothing, leave the membership row to go stale.</summary>
     public void Kill()
     {
+        _killed = true;
         _stopped = true;
         _committed?.Dispose();
         _session?.Abandon();
@@ -263,5 +296,8 @@ internal sealed class ClusterAgent
         }
     }
 
-    private sealed record Worker(int Partition, bool IsReminders, CancellationTokenSource Stop, Task Run);
+    private sealed record Worker(int Partition, bool IsReminders, CancellationTokenSource Stop, Task Run)
+    {
+        public volatile bool Stopping;
+    }
 }
