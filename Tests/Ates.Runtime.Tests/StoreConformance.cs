@@ -1,0 +1,181 @@
+using System.Text;
+using Ates.Runtime.Storage.Embedded;
+using Ates.Runtime.Testing;
+
+namespace Ates.Runtime.Tests;
+
+/// <summary>
+/// What every storage provider must do, whatever it is built on. A provider's test class derives from this and says
+/// how to open a fresh store; the embedded store runs it in memory and journaled (the Postgres provider joins later).
+/// </summary>
+public abstract class StoreConformance
+{
+    protected readonly ManualTimeProvider Time = new();
+
+    protected abstract IAtesStore OpenStore(int partitions = 4);
+
+    private static EventData Event(string type = "test.happened", string json = "{}") =>
+        new(Guid.CreateVersion7(), type, 1, Encoding.UTF8.GetBytes(json), new EventMetadata(DateTimeOffset.UnixEpoch, "corr", "cause", null, "actor"));
+
+    [Fact]
+    public async Task Appends_number_a_stream_from_one_and_refuse_a_stale_expected_version()
+    {
+        await using var store = OpenStore();
+        (await store.AppendAsync("s/1", 0, "s/1", [Event(), Event()])).NextExpectedVersion.ShouldBe(2);
+        (await store.AppendAsync("s/1", 2, "s/1", [Event()])).NextExpectedVersion.ShouldBe(3);
+        var conflict = await Should.ThrowAsync<VersionConflictException>(() => store.AppendAsync("s/1", 2, "s/1", [Event()]));
+        conflict.ActualVersion.ShouldBe(3);
+        await Should.ThrowAsync<VersionConflictException>(() => store.AppendAsync("s/new", 5, "s/new", [Event()]));
+
+        var stream = await store.ReadStreamAsync("s/1", 0, 100);
+        stream.Select(e => e.StreamVersion).ShouldBe([1L, 2L, 3L]);
+        (await store.ReadStreamAsync("s/1", 1, 1)).Single().StreamVersion.ShouldBe(2);
+        (await store.ReadEventAsync("s/1", 3))!.EventId.ShouldBe(stream[2].EventId);
+        (await store.ReadEventAsync("s/1", 4)).ShouldBeNull();
+        stream[0].Metadata.ShouldBe(new EventMetadata(DateTimeOffset.UnixEpoch, "corr", "cause", null, "actor"));
+    }
+
+    [Fact]
+    public async Task Events_of_one_stream_share_a_partition_and_every_read_pages_in_log_order()
+    {
+        await using var store = OpenStore(partitions: 4);
+        var versions = new Dictionary<string, long>();
+        for (var i = 0; i < 30; i++)
+        {
+            var stream = $"s/{i % 7}";
+            versions[stream] = (await store.AppendAsync(stream, versions.GetValueOrDefault(stream), stream, [Event()])).NextExpectedVersion;
+        }
+
+        var all = await store.ReadAllAsync(LogPosition.Start, 1000);
+        all.Count.ShouldBe(30);
+        all.Select(e => e.Position).ShouldBeInOrder();
+        all.GroupBy(e => e.StreamId).ShouldAllBe(g => g.Select(e => e.Partition).Distinct().Count() == 1);
+        (await store.ReadHeadAsync()).ShouldBe(all[^1].Position);
+
+        var paged = new List<RecordedEvent>();
+        for (var p = 0; p < 4; p++)
+        {
+            var after = LogPosition.Start;
+            while ((await store.ReadPartitionAsync(p, after, 4)) is { Count: > 0 } page)
+            {
+                page.ShouldAllBe(e => e.Partition == p);
+                paged.AddRange(page);
+                after = page[^1].Position;
+            }
+        }
+        paged.Select(e => e.EventId).Order().ShouldBe(all.Select(e => e.EventId).Order());
+    }
+
+    [Fact]
+    public async Task Committed_appends_wake_the_partition_they_touched()
+    {
+        await using var store = OpenStore(partitions: 4);
+        var woken = new List<int>();
+        using (store.OnCommitted(p => { lock (woken) woken.Add(p); }))
+        {
+            await store.AppendAsync("s/wake", 0, "s/wake", [Event()]);
+        }
+        await store.AppendAsync("s/wake", 1, "s/wake", [Event()]); // after unsubscribing: not heard
+        woken.ShouldBe([(await store.ReadStreamAsync("s/wake", 0, 1)).Single().Partition]);
+    }
+
+    [Fact]
+    public async Task The_newest_snapshot_wins()
+    {
+        await using var store = OpenStore();
+        await store.WriteSnapshotAsync(new StreamSnapshot("s/1", 10, [1]));
+        await store.WriteSnapshotAsync(new StreamSnapshot("s/1", 20, [2]));
+        (await store.ReadSnapshotAsync("s/1"))!.Version.ShouldBe(20);
+        (await store.ReadSnapshotAsync("s/2")).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Checkpoints_move_only_from_the_expected_position_and_reset_to_the_start()
+    {
+        await using var store = OpenStore();
+        (await store.ReadCheckpointAsync("sub", 1)).ShouldBe(LogPosition.Start);
+        (await store.TryMoveCheckpointAsync("sub", 1, LogPosition.Start, new LogPosition(0, 9))).ShouldBeTrue();
+        (await store.TryMoveCheckpointAsync("sub", 1, LogPosition.Start, new LogPosition(0, 5))).ShouldBeFalse();
+        (await store.TryMoveCheckpointAsync("other", 1, LogPosition.Start, new LogPosition(0, 3))).ShouldBeTrue();
+        await store.ResetCheckpointsAsync("sub");
+        (await store.ReadCheckpointAsync("sub", 1)).ShouldBe(LogPosition.Start);
+        (await store.ReadCheckpointAsync("other", 1)).ShouldBe(new LogPosition(0, 3));
+    }
+
+    [Fact]
+    public async Task Parking_an_event_twice_for_a_subscription_keeps_one_dead_letter()
+    {
+        await using var store = OpenStore();
+        var eventId = Guid.NewGuid();
+        DeadLetter Letter(Guid id, int attempts) => new(id, "sub", 2, eventId, "s/1", 1, new LogPosition(0, 1), "t", "boom", attempts, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
+        await store.ParkAsync(Letter(Guid.NewGuid(), 5));
+        var second = Letter(Guid.NewGuid(), 6);
+        await store.ParkAsync(second);
+        (await store.ReadDeadLettersAsync()).ShouldBe([second]);
+        (await store.RemoveDeadLetterAsync(second.Id)).ShouldBeTrue();
+        (await store.RemoveDeadLetterAsync(second.Id)).ShouldBeFalse();
+        (await store.ReadDeadLettersAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Reminders_change_only_under_their_etag()
+    {
+        await using var store = OpenStore();
+        var grain = new GrainId("g", "k");
+        var first = new ReminderEntry(grain, "r", DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(1), Guid.NewGuid());
+        await store.UpsertReminderAsync(first);
+        (await store.TryUpdateReminderAsync(first with { ETag = Guid.NewGuid() }, Guid.NewGuid())).ShouldBeFalse();
+        var moved = first with { DueAt = DateTimeOffset.UnixEpoch.AddMinutes(1), ETag = Guid.NewGuid() };
+        (await store.TryUpdateReminderAsync(moved, first.ETag)).ShouldBeTrue();
+        (await store.RemoveReminderAsync(grain, "r", first.ETag)).ShouldBeFalse();
+        (await store.ReadRemindersAsync(grain)).ShouldBe([moved]);
+        var partition = Partitioning.PartitionOf(grain.ToString(), store.Partitions);
+        (await store.ReadRemindersAsync(partition)).ShouldBe([moved]);
+        (await store.RemoveReminderAsync(grain, "r", moved.ETag)).ShouldBeTrue();
+        (await store.ReadRemindersAsync(grain)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_lease_is_exclusive_until_released_or_lapsed_and_an_abandoned_session_releases_nothing()
+    {
+        await using var store = OpenStore();
+        await using var a = await store.OpenLeaseSessionAsync("a", TimeSpan.FromSeconds(5));
+        await using var b = await store.OpenLeaseSessionAsync("b", TimeSpan.FromSeconds(5));
+        (await a.TryAcquireAsync("sub:x:1")).ShouldBeTrue();
+        (await b.TryAcquireAsync("sub:x:1")).ShouldBeFalse();
+        a.IsHeld("sub:x:1").ShouldBeTrue();
+
+        await a.ReleaseAsync("sub:x:1");
+        (await b.TryAcquireAsync("sub:x:1")).ShouldBeTrue();
+
+        b.Abandon(); // like a crashed silo: it stops renewing and releases nothing
+        (await a.TryAcquireAsync("sub:x:1")).ShouldBeFalse();
+        Time.Advance(TimeSpan.FromSeconds(6));
+        (await a.TryAcquireAsync("sub:x:1")).ShouldBeTrue();
+        (await a.RenewAsync()).ShouldBe(["sub:x:1"]);
+    }
+
+    [Fact]
+    public async Task Membership_rows_and_shared_keys_are_kept()
+    {
+        await using var store = OpenStore();
+        var silo = new SiloEntry("s1", "host", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), SiloStatus.Active);
+        await store.UpsertSiloAsync(silo);
+        await store.UpsertSiloAsync(silo with { HeartbeatAt = DateTimeOffset.UnixEpoch.AddSeconds(2) });
+        (await store.ReadSilosAsync()).ShouldBe([silo with { HeartbeatAt = DateTimeOffset.UnixEpoch.AddSeconds(2) }]);
+
+        await store.StoreKeyAsync("data-protection/k1", "<key id=\"1\"/>");
+        (await store.ReadKeysAsync()).ShouldBe([("data-protection/k1", "<key id=\"1\"/>")]);
+    }
+}
+
+public sealed class InMemoryEmbeddedStoreConformance : StoreConformance
+{
+    protected override IAtesStore OpenStore(int partitions = 4) => EmbeddedStore.Open(new EmbeddedStoreOptions { Partitions = partitions }, Time);
+}
+
+public sealed class JournaledEmbeddedStoreConformance : StoreConformance
+{
+    protected override IAtesStore OpenStore(int partitions = 4) =>
+        EmbeddedStore.Open(new EmbeddedStoreOptions { Partitions = partitions, DataDirectory = Clusters.NewDataDirectory() }, Time);
+}
