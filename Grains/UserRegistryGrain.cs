@@ -37,7 +37,6 @@ public sealed class UserRegistryGrain(TimeProvider time) : JournaledGrain<UserRe
 
     public async Task<UserDto> Register(string email, string name, string role, string passwordHash)
     {
-        await RefreshAsync();
         var errors = new Dictionary<string, string[]>();
         email = email?.Trim() ?? "";
         if (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email) errors["email"] = ["A valid email address is required."];
@@ -59,7 +58,6 @@ public sealed class UserRegistryGrain(TimeProvider time) : JournaledGrain<UserRe
     public async Task<UserDto> ChangeRole(Guid userId, string role)
     {
         if (!Roles.IsKnown(role)) throw DomainException.Invalid("role", $"The role is one of {string.Join(", ", Roles.All)}.");
-        await RefreshAsync();
         return await RunCommand(() =>
         {
             if (!State.Users.TryGetValue(userId, out var user)) throw new DomainException(DomainError.NotFound, "No such user.");

@@ -134,6 +134,19 @@ public static class DomainBench
             .Order().ToArray();
     }
 
+    /// <summary>The baseline of the single-shot scenarios: one durable append per item to its own stream, with the same parallelism.</summary>
+    private static async Task<TimeSpan> RawAppendsAsync(IEventStore store, string streamPrefix, int count, int parallelism, byte[] payload)
+    {
+        var metadata = new EventMetadata(DateTimeOffset.UtcNow, null, null, null, null);
+        var start = Stopwatch.GetTimestamp();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, _) =>
+        {
+            var stream = $"{streamPrefix}/{i}";
+            await store.AppendAsync(stream, 0, stream, [new EventData(Guid.CreateVersion7(), $"{streamPrefix}.appended", 1, payload, metadata)]);
+        });
+        return Stopwatch.GetElapsedTime(start);
+    }
+
     private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[(int)Math.Min(sorted.Length - 1, q * sorted.Length)];
 
     /// <summary>Shuffle of N open tasks (target: 100,000 in ≤ 3 s), beside N raw task.assigned appends.</summary>
@@ -160,16 +173,8 @@ public static class DomainBench
             results.Add(new Measurement($"shuffle of {openTasks:N0} open tasks", "Ates: ITaskBoardGrain.Shuffle", reassigned, elapsed, 0, 0,
                 (GC.GetTotalAllocatedBytes(true) - allocated) / (double)reassigned, $"{elapsed.TotalSeconds:F2} s, target ≤ 3 s"));
 
-            var store = cluster.Store;
             var payload = JsonSerializer.SerializeToUtf8Bytes(new TaskAssigned(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), 15, AssignReasons.Shuffle, Guid.NewGuid(), "Open task", null), JsonEventSerializer.Options);
-            var metadata = new EventMetadata(DateTimeOffset.UtcNow, null, null, null, null);
-            start = Stopwatch.GetTimestamp();
-            await Parallel.ForEachAsync(Enumerable.Range(0, openTasks), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (i, _) =>
-            {
-                var stream = $"raw/{i}";
-                await store.AppendAsync(stream, 0, stream, [new EventData(Guid.CreateVersion7(), "raw.assigned", 1, payload, metadata)]);
-            });
-            elapsed = Stopwatch.GetElapsedTime(start);
+            elapsed = await RawAppendsAsync(cluster.Store, "rawshuffle", openTasks, 256, payload);
             results.Add(new Measurement($"shuffle of {openTasks:N0} open tasks", "baseline: raw appends, 256 in flight", openTasks, elapsed, 0, 0, 0, $"{elapsed.TotalSeconds:F2} s"));
         }
         finally
@@ -216,13 +221,7 @@ public static class DomainBench
                 $"{elapsed.TotalSeconds:F2} s, paid {result.PaidOut:N0} $, target ≤ 2 s"));
 
             var payload = JsonSerializer.SerializeToUtf8Bytes(new LedgerEntryRecorded(Guid.NewGuid(), Guid.NewGuid(), EntryKinds.Payout, -18, 0, null, "Payout", "payout:2026-03-02", time.GetUtcNow(), new DateOnly(2026, 3, 2)), JsonEventSerializer.Options);
-            start = Stopwatch.GetTimestamp();
-            await Parallel.ForEachAsync(Enumerable.Range(0, accounts), new ParallelOptions { MaxDegreeOfParallelism = 128 }, async (i, _) =>
-            {
-                var stream = $"rawpayout/{i}";
-                await store.AppendAsync(stream, 0, stream, [new EventData(Guid.CreateVersion7(), "raw.payout", 1, payload, metadata)]);
-            });
-            elapsed = Stopwatch.GetElapsedTime(start);
+            elapsed = await RawAppendsAsync(store, "rawpayout", accounts, 128, payload);
             results.Add(new Measurement($"day close, {accounts:N0} accounts", "baseline: raw payout appends, 128 in flight", accounts, elapsed, 0, 0, 0, $"{elapsed.TotalSeconds:F2} s"));
         }
         finally

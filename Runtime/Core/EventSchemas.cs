@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 
 namespace Ates.Runtime;
@@ -18,14 +17,9 @@ public static class EventSchemas
 
     public static string ExamplePath(string root, string name, int version) => Path.Combine(root, name, $"{version}.example.json");
 
-    public static string Export(Type contract)
-    {
-        var schema = JsonSerializerOptionsSchema(contract);
-        return schema.ToJsonString(Pretty) + "\n";
-    }
-
-    private static JsonNode JsonSerializerOptionsSchema(Type contract) =>
-        JsonEventSerializer.Options.GetJsonSchemaAsNode(contract, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+    public static string Export(Type contract) =>
+        JsonEventSerializer.Options.GetJsonSchemaAsNode(contract, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true })
+            .ToJsonString(Pretty) + "\n";
 
     /// <summary>A payload of the contract with every member set to a fixed sample value.</summary>
     public static string Example(Type contract)

@@ -11,17 +11,6 @@ internal sealed class TurnGate
     private bool _writer;
     private Queue<Waiter>? _waiting;
 
-    public bool IsIdle
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return !_writer && _readers == 0 && (_waiting is null || _waiting.Count == 0);
-            }
-        }
-    }
-
     public ValueTask EnterAsync(bool readOnly)
     {
         lock (_sync)

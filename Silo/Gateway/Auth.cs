@@ -50,15 +50,8 @@ public static class Auth
             o.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            o.OnRejected = async (context, token) =>
-            {
-                context.HttpContext.Response.StatusCode = 429;
-                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails = { Status = 429, Title = "Too many sign-in attempts.", Detail = "Wait a minute and try again." },
-                });
-            };
+            o.OnRejected = (context, _) =>
+                new ValueTask(Errors.WriteProblemAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many sign-in attempts.", "Wait a minute and try again."));
         });
         return services;
     }

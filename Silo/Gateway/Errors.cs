@@ -25,6 +25,17 @@ public static class Errors
         return app;
     }
 
+    /// <summary>Writes a problem response from middleware, where there is no endpoint result to return.</summary>
+    public static async Task WriteProblemAsync(HttpContext context, int status, string title, string? detail = null)
+    {
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
     public static IResult Problem(int status, string title, string? detail = null, IDictionary<string, string[]>? errors = null) =>
         errors is null
             ? TypedResults.Problem(detail, statusCode: status, title: title)

@@ -30,12 +30,7 @@ public static class GatewaySetup
             // Kestrel enforces the limit on the wire; this also covers hosts without it (the test server).
             if (context.Request.ContentLength > MaxBodyBytes)
             {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = { Status = 413, Title = "The request body is too large.", Detail = $"At most {MaxBodyBytes} bytes." },
-                });
+                await Errors.WriteProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is too large.", $"At most {MaxBodyBytes} bytes.");
                 return;
             }
             await next(context);
