@@ -37,8 +37,11 @@ public interface ISubscriptionStore
 {
     Task<LogPosition> ReadCheckpointAsync(string subscription, int partition, CancellationToken ct = default);
 
-    /// <summary>Moves a checkpoint only if it still is <paramref name="expected"/>, so a silo that lost its lease cannot move it.</summary>
-    Task<bool> TryMoveCheckpointAsync(string subscription, int partition, LogPosition expected, LogPosition next, CancellationToken ct = default);
+    /// <summary>
+    /// Moves a checkpoint only if it still is <paramref name="expected"/> and, with a <paramref name="fence"/>, only while
+    /// that lease is still held in the store: a silo that lost its lease cannot move it, even when nobody else has yet.
+    /// </summary>
+    Task<bool> TryMoveCheckpointAsync(string subscription, int partition, LogPosition expected, LogPosition next, LeaseFence? fence = null, CancellationToken ct = default);
 
     /// <summary>Sets every partition's checkpoint of the subscription back to the start of the log.</summary>
     Task ResetCheckpointsAsync(string subscription, CancellationToken ct = default);
@@ -80,6 +83,9 @@ public interface ILeaseProvider
 {
     Task<ILeaseSession> OpenLeaseSessionAsync(string siloId, TimeSpan ttl, CancellationToken ct = default);
 }
+
+/// <summary>The lease a checkpoint move is made under: the store refuses the move once the session no longer holds it.</summary>
+public sealed record LeaseFence(ILeaseSession Session, string Lease);
 
 public interface ILeaseSession : IAsyncDisposable
 {

@@ -5,7 +5,8 @@ namespace Ates.Runtime.Streams;
 /// <summary>
 /// Processes one partition of one subscription while this silo holds its lease: read after the checkpoint, deliver
 /// in order, move the checkpoint (fenced on its old value) after each batch. A failed fence means the lease moved or
-/// the subscription was rebuilt: re-read the checkpoint and go on from there.
+/// the subscription was rebuilt: re-read the checkpoint and go on from there. Every move is also fenced on the lease
+/// itself, so a silo that lost it cannot move the checkpoint even before another silo has taken over.
 /// </summary>
 internal sealed class PartitionPump(
     SubscriptionDefinition subscription,
@@ -19,6 +20,8 @@ internal sealed class PartitionPump(
     TimeProvider time,
     ILogger logger)
 {
+    private readonly LeaseFence _fence = new(lease, leaseName);
+
     public async Task RunAsync(CancellationToken stop)
     {
         var checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
@@ -56,7 +59,7 @@ internal sealed class PartitionPump(
                     checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
                     continue;
                 }
-                moving = store.TryMoveCheckpointAsync(subscription.Name, partition, checkpoint, processed, CancellationToken.None);
+                moving = store.TryMoveCheckpointAsync(subscription.Name, partition, checkpoint, processed, _fence, CancellationToken.None);
                 checkpoint = processed;
             }
         }

@@ -6,13 +6,30 @@ namespace Ates.Runtime.Tests;
 
 /// <summary>
 /// What every storage provider must do, whatever it is built on. A provider's test class derives from this and says
-/// how to open a fresh store; the embedded store runs it in memory and journaled (the Postgres provider joins later).
+/// how to open a fresh store; the embedded store runs it in memory and journaled, the Postgres provider on a real server.
 /// </summary>
 public abstract class StoreConformance
 {
     protected readonly ManualTimeProvider Time = new();
 
     protected abstract IAtesStore OpenStore(int partitions = 4);
+
+    /// <summary>The TTL the lease tests use: short where lapsing takes real time.</summary>
+    protected virtual TimeSpan LeaseTtl => TimeSpan.FromSeconds(5);
+
+    /// <summary>Lets the leases of an abandoned session lapse (the embedded store's clock is manual; a server's is not).</summary>
+    protected virtual Task LetLapseAsync(IAtesStore store, string siloId)
+    {
+        Time.Advance(LeaseTtl + TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Takes a held lease away from a session behind its back, as a lapse or a lost connection does.</summary>
+    protected virtual async Task LoseLeasesAsync(IAtesStore store, ILeaseSession session, string siloId)
+    {
+        session.Abandon();
+        await LetLapseAsync(store, siloId);
+    }
 
     private static EventData Event(string type = "test.happened", string json = "{}") =>
         new(Guid.CreateVersion7(), type, 1, Encoding.UTF8.GetBytes(json), new EventMetadata(DateTimeOffset.UnixEpoch, "corr", "cause", null, "actor"));
@@ -139,8 +156,8 @@ public abstract class StoreConformance
     public async Task A_lease_is_exclusive_until_released_or_lapsed_and_an_abandoned_session_releases_nothing()
     {
         await using var store = OpenStore();
-        await using var a = await store.OpenLeaseSessionAsync("a", TimeSpan.FromSeconds(5));
-        await using var b = await store.OpenLeaseSessionAsync("b", TimeSpan.FromSeconds(5));
+        await using var a = await store.OpenLeaseSessionAsync("a", LeaseTtl);
+        await using var b = await store.OpenLeaseSessionAsync("b", LeaseTtl);
         (await a.TryAcquireAsync("sub:x:1")).ShouldBeTrue();
         (await b.TryAcquireAsync("sub:x:1")).ShouldBeFalse();
         a.IsHeld("sub:x:1").ShouldBeTrue();
@@ -150,9 +167,27 @@ public abstract class StoreConformance
 
         b.Abandon(); // like a crashed silo: it stops renewing and releases nothing
         (await a.TryAcquireAsync("sub:x:1")).ShouldBeFalse();
-        Time.Advance(TimeSpan.FromSeconds(6));
+        await LetLapseAsync(store, "b");
         (await a.TryAcquireAsync("sub:x:1")).ShouldBeTrue();
         (await a.RenewAsync()).ShouldBe(["sub:x:1"]);
+    }
+
+    [Fact]
+    public async Task A_session_that_lost_its_lease_cannot_move_the_checkpoint_even_before_anyone_else_takes_it()
+    {
+        await using var store = OpenStore();
+        await using var a = await store.OpenLeaseSessionAsync("a", LeaseTtl);
+        (await a.TryAcquireAsync("sub:x:1")).ShouldBeTrue();
+        var fence = new LeaseFence(a, "sub:x:1");
+        (await store.TryMoveCheckpointAsync("x", 1, LogPosition.Start, new LogPosition(0, 5), fence)).ShouldBeTrue();
+
+        await LoseLeasesAsync(store, a, "a");
+        (await store.TryMoveCheckpointAsync("x", 1, new LogPosition(0, 5), new LogPosition(0, 9), fence)).ShouldBeFalse();
+        (await store.ReadCheckpointAsync("x", 1)).ShouldBe(new LogPosition(0, 5));
+
+        await using var b = await store.OpenLeaseSessionAsync("b", LeaseTtl);
+        (await b.TryAcquireAsync("sub:x:1")).ShouldBeTrue();
+        (await store.TryMoveCheckpointAsync("x", 1, new LogPosition(0, 5), new LogPosition(0, 9), new LeaseFence(b, "sub:x:1"))).ShouldBeTrue();
     }
 
     [Fact]

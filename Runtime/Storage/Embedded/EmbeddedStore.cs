@@ -232,12 +232,13 @@ public sealed class EmbeddedStore : IAtesStore
         lock (_sync) return Task.FromResult(_checkpoints.GetValueOrDefault((subscription, partition), LogPosition.Start));
     }
 
-    public async Task<bool> TryMoveCheckpointAsync(string subscription, int partition, LogPosition expected, LogPosition next, CancellationToken ct = default)
+    public async Task<bool> TryMoveCheckpointAsync(string subscription, int partition, LogPosition expected, LogPosition next, LeaseFence? fence = null, CancellationToken ct = default)
     {
         Task durable;
         lock (_sync)
         {
             if (_checkpoints.GetValueOrDefault((subscription, partition), LogPosition.Start) != expected) return false;
+            if (fence is not null && !fence.Session.IsHeld(fence.Lease)) return false;
             EnsureWritable();
             durable = Write(RecordKind.Checkpoint, w =>
             {
