@@ -2,6 +2,7 @@ using System.Reflection;
 using Ates.Runtime.Core;
 using Ates.Runtime.Reminders;
 using Ates.Runtime.Storage.Embedded;
+using Ates.Runtime.Storage.Postgres;
 using Ates.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -61,6 +62,14 @@ public sealed class SiloBuilder(IServiceCollection services)
     public SiloBuilder UseEmbeddedStore(EmbeddedStoreOptions options)
     {
         Services.AddSingleton<IAtesStore>(sp => EmbeddedStore.Open(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<EmbeddedStore>()));
+        return this;
+    }
+
+    /// <summary>The Postgres store: several silos on one database. The schema is created or migrated when the silo starts.</summary>
+    public SiloBuilder UsePostgresStore(PostgresStoreOptions options)
+    {
+        Services.AddSingleton<IAtesStore>(sp => PostgresStore.OpenAsync(options, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<PostgresStore>()).GetAwaiter().GetResult());
         return this;
     }
 

@@ -14,12 +14,13 @@ public static class Clusters
         TimeProvider? time = null,
         string? dataDirectory = null,
         Action<RuntimeOptions>? options = null,
-        bool tally = false) =>
+        bool tally = false,
+        Func<TimeProvider, IAtesStore>? store = null) =>
         TestCluster.StartAsync(new TestClusterOptions
         {
             InitialSilos = silos,
             Time = time ?? TimeProvider.System,
-            CreateStore = dataDirectory is null ? null : t => EmbeddedStore.Open(new EmbeddedStoreOptions { DataDirectory = dataDirectory }, t),
+            CreateStore = store ?? (dataDirectory is null ? null : t => EmbeddedStore.Open(new EmbeddedStoreOptions { DataDirectory = dataDirectory }, t)),
             ConfigureSilo = silo =>
             {
                 silo.AddGrains(typeof(Clusters).Assembly);
