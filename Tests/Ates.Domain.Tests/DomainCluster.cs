@@ -28,13 +28,13 @@ public sealed class DomainCluster : IAsyncDisposable
     public IEventSerializer Serializer => Silos[0].Services.GetRequiredService<IEventSerializer>();
 
     public static async Task<DomainCluster> StartAsync(int silos = 2, TimeProvider? time = null, int? seed = null, Action<DomainOptions>? domain = null,
-        string? dataDirectory = null)
+        string? dataDirectory = null, Func<TimeProvider, IAtesStore>? store = null)
     {
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             InitialSilos = silos,
             Time = time ?? TimeProvider.System,
-            CreateStore = dataDirectory is null ? null : t => Ates.Runtime.Storage.Embedded.EmbeddedStore.Open(new() { DataDirectory = dataDirectory }, t),
+            CreateStore = store ?? (dataDirectory is null ? null : t => Ates.Runtime.Storage.Embedded.EmbeddedStore.Open(new() { DataDirectory = dataDirectory }, t)),
             ConfigureServices = services =>
             {
                 if (seed is { } s) services.AddSingleton(new RandomSource(new Random(s)));
