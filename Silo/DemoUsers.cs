@@ -20,15 +20,34 @@ public static class DemoUsers
         var hasher = services.GetRequiredService<IPasswordHasher<AtesUser>>();
         foreach (var (name, role) in All)
         {
-            var email = $"{name}@ates.local";
-            if (await registry.FindByEmail(email) is not null) continue;
+            await EnsureUserAsync(registry, $"{name}@ates.local", char.ToUpperInvariant(name[0]) + name[1..], role, () => hasher.HashPassword(new AtesUser(), name), ct);
+        }
+    }
+
+    /// <summary>
+    /// Registers the user unless one has the email; true when this call registered it. Safe when several silos do it at
+    /// once: the registry is one journaled grain per silo, its appends are version-checked, and after a conflict it
+    /// re-decides on the fresh state, where a duplicate email is a <see cref="DomainError.Conflict"/>.
+    /// </summary>
+    internal static async Task<bool> EnsureUserAsync(IUserRegistryGrain registry, string email, string name, string role, Func<string> hashPassword, CancellationToken ct)
+    {
+        string? hash = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (await registry.FindByEmail(email) is not null) return false;
             try
             {
-                await registry.Register(email, char.ToUpperInvariant(name[0]) + name[1..], role, hasher.HashPassword(new AtesUser(), name));
+                await registry.Register(email, name, role, hash ??= hashPassword());
+                return true;
             }
             catch (DomainException ex) when (ex.Error == DomainError.Conflict)
             {
-                // Another silo seeded it first.
+                return false; // Another silo registered it first.
+            }
+            catch (VersionConflictException) when (attempt < 10)
+            {
+                // Other registrations (other users, from other silos) won both of the registry's attempts; look again.
             }
         }
     }

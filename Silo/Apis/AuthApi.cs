@@ -12,6 +12,9 @@ public sealed record Me(Guid Id, string Email, string Name, string Role);
 
 public static class AuthApi
 {
+    /// <summary>Longest password sign-in checks (hashing is deliberately slow; longer input is refused unhashed).</summary>
+    public const int MaxPassword = 1024;
+
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
@@ -44,7 +47,7 @@ public static class AuthApi
 
     private static async Task<UserDto?> VerifyAsync(Credentials credentials, HttpContext context)
     {
-        if (string.IsNullOrWhiteSpace(credentials.Email) || string.IsNullOrEmpty(credentials.Password) || credentials.Email.Length > 320 || credentials.Password.Length > 1024) return null;
+        if (string.IsNullOrWhiteSpace(credentials.Email) || string.IsNullOrEmpty(credentials.Password) || credentials.Email.Length > 320 || credentials.Password.Length > MaxPassword) return null;
         var found = await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key).FindByEmail(credentials.Email);
         if (found is null) return null;
         var result = context.RequestServices.GetRequiredService<IPasswordHasher<AtesUser>>().VerifyHashedPassword(new AtesUser(), found.PasswordHash, credentials.Password);

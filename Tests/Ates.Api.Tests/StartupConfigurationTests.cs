@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ates.Runtime;
+using Ates.Runtime.Storage.Embedded;
+using Ates.Runtime.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Ates.Api.Tests;
+
+/// <summary>A silo host configured only by the given settings (memory-only embedded store unless they say otherwise).</summary>
+public sealed class ConfiguredSilo(IReadOnlyDictionary<string, string?> settings, IAtesStore? store = null) : WebApplicationFactory<Program>
+{
+    private IHost? _host;
+
+    protected override IHost CreateHost(IHostBuilder builder) => _host = base.CreateHost(builder);
+
+    public override async ValueTask DisposeAsync()
+    {
+        // Stop the silo first, as SIGTERM does: disposing the factory stops the host while Program's app.Run() sees the
+        // same stop and disposes the container, store included, under a silo that is still handing back its leases.
+        if (_host is not null) await _host.Services.GetRequiredService<Ates.Runtime.Silo>().StopAsync();
+        await base.DisposeAsync();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Ates:DataDirectory", "");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.UseEnvironment("Production");
+        if (store is not null)
+        {
+            builder.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<IAtesStore>();
+                services.AddSingleton(store);
+            });
+        }
+    }
+
+    public async Task<HttpResponseMessage> SignInAsync(string email, string password) =>
+        await CreateClient().PostAsJsonAsync("/api/auth/token", new { email, password });
+
+    /// <summary>A client with a bearer token of that user.</summary>
+    public async Task<HttpClient> ClientAsync(string email, string password)
+    {
+        var response = await SignInAsync(email, password);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString());
+        return client;
+    }
+
+    public async Task<List<string>> UserEmailsAsync(string adminEmail, string adminPassword)
+    {
+        var users = await (await ClientAsync(adminEmail, adminPassword)).GetFromJsonAsync<JsonElement>("/api/users");
+        return users.EnumerateArray().Select(u => u.GetProperty("email").GetString()!).ToList();
+    }
+}
+
+public sealed class StartupConfigurationTests
+{
+    private const string Email = "root@ates.test";
+    private const string Password = "correct horse battery";
+
+    private static Dictionary<string, string?> BootstrapAdmin(params (string Key, string? Value)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Ates:SeedDemoUsers"] = "false",
+            ["Ates:BootstrapAdmin:Email"] = Email,
+            ["Ates:BootstrapAdmin:Password"] = Password,
+        };
+        foreach (var (key, value) in more) settings[key] = value;
+        return settings;
+    }
+
+    /// <summary>The exception that stopped the host from starting, with whatever wraps it.</summary>
+    private static string StartFailure(Dictionary<string, string?> settings)
+    {
+        using var silo = new ConfiguredSilo(settings);
+        var failure = Should.Throw<Exception>(() => silo.CreateClient());
+        var messages = new List<string>();
+        for (Exception? e = failure; e is not null; e = e.InnerException) messages.Add(e.Message);
+        return string.Join(" | ", messages);
+    }
+
+    [Fact]
+    public async Task The_bootstrap_admin_signs_in_with_role_admin()
+    {
+        await using var silo = new ConfiguredSilo(BootstrapAdmin());
+
+        var me = await (await silo.ClientAsync(Email, Password)).GetFromJsonAsync<JsonElement>("/api/me");
+        me.GetProperty("email").GetString().ShouldBe(Email);
+        me.GetProperty("role").GetString().ShouldBe("admin");
+        (await silo.UserEmailsAsync(Email, Password)).ShouldBe([Email]);
+        (await silo.SignInAsync(Email, "wrong password")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_restart_on_the_same_data_keeps_the_one_bootstrap_admin()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"ates-bootstrap-{Guid.NewGuid():N}");
+        try
+        {
+            var settings = BootstrapAdmin(("Ates:DataDirectory", directory));
+            Guid firstId;
+            await using (var first = new ConfiguredSilo(settings))
+            {
+                firstId = (await (await first.ClientAsync(Email, Password)).GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetGuid();
+            }
+            await using var second = new ConfiguredSilo(settings);
+
+            var me = await (await second.ClientAsync(Email, Password)).GetFromJsonAsync<JsonElement>("/api/me");
+            me.GetProperty("id").GetGuid().ShouldBe(firstId);
+            (await second.UserEmailsAsync(Email, Password)).ShouldBe([Email]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Silos_starting_at_once_on_one_store_register_the_bootstrap_admin_once()
+    {
+        await using var store = EmbeddedStore.Open(new EmbeddedStoreOptions());
+        var silos = Enumerable.Range(0, 3).Select(_ => new ConfiguredSilo(BootstrapAdmin(("Ates:SeedDemoUsers", "true")), store)).ToList();
+        try
+        {
+            // Each silo seeds the demo users too, so the registry's appends race from every side.
+            await Task.WhenAll(silos.Select(silo => Task.Run(() => silo.CreateClient())));
+
+            foreach (var silo in silos)
+            {
+                var emails = await silo.UserEmailsAsync(Email, Password);
+                emails.Count(e => e == Email).ShouldBe(1);
+                emails.Count.ShouldBe(1 + 6);
+            }
+        }
+        finally
+        {
+            foreach (var silo in silos) await silo.DisposeAsync();
+        }
+    }
+
+    public static TheoryData<string, string?, string?, string> BadBootstrapAdmins() => new()
+    {
+        // email, password, name, what the start-up error says
+        { Email, null, null, "Ates:BootstrapAdmin:Email is set but Ates:BootstrapAdmin:Password is not" },
+        { "", Password, null, "Ates:BootstrapAdmin:Password is set but Ates:BootstrapAdmin:Email is not" },
+        { Email, "hunter2", null, "Ates:BootstrapAdmin:Password is too short: a password is at least 8 characters" },
+        { "not an email", Password, null, "Ates:BootstrapAdmin:Email 'not an email' is not a valid email address" },
+        { Email, Password, " ", "Ates:BootstrapAdmin:Name is 1 to 100 characters" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBootstrapAdmins))]
+    public void A_half_or_bad_bootstrap_admin_stops_the_silo_at_start(string email, string? password, string? name, string message)
+    {
+        var settings = BootstrapAdmin(("Ates:BootstrapAdmin:Email", email), ("Ates:BootstrapAdmin:Password", password));
+        if (name is not null) settings["Ates:BootstrapAdmin:Name"] = name;
+
+        var failure = StartFailure(settings);
+        failure.ShouldContain(message);
+        if (password is not null) failure.ShouldNotContain(password);
+    }
+
+    [Fact]
+    public void Postgres_without_a_connection_string_stops_the_silo_at_start_naming_the_key()
+    {
+        StartFailure(new() { ["Ates:Storage"] = "postgres" })
+            .ShouldContain("Ates:Storage is Postgres but no connection string is set: set ConnectionStrings:Ates");
+    }
+
+    [Fact]
+    public void An_unknown_storage_stops_the_silo_at_start_listing_the_known_ones()
+    {
+        StartFailure(new() { ["Ates:Storage"] = "Cassandra" })
+            .ShouldContain("Ates:Storage 'Cassandra' is not known; set it to Embedded or Postgres.");
+    }
+
+    [Fact]
+    public async Task Two_silos_on_one_postgres_database_serve_the_bootstrap_admin_and_no_demo_users()
+    {
+        var server = await PostgresTestServer.SharedAsync();
+        var database = await server.CreateDatabaseAsync();
+        // One silo names the database the standard way, the other inside the Ates section (as DESIGN.md lists it).
+        await using var siloA = new ConfiguredSilo(new Dictionary<string, string?>
+        {
+            ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = database,
+            ["Ates:BootstrapAdmin:Email"] = Email, ["Ates:BootstrapAdmin:Password"] = Password,
+        });
+        await using var siloB = new ConfiguredSilo(new Dictionary<string, string?>
+        {
+            ["Ates:Storage"] = "Postgres", ["Ates:ConnectionStrings:Ates"] = database,
+            ["Ates:BootstrapAdmin:Email"] = Email, ["Ates:BootstrapAdmin:Password"] = Password,
+        });
+        await Task.WhenAll(Task.Run(() => siloA.CreateClient()), Task.Run(() => siloB.CreateClient()));
+
+        (await siloA.UserEmailsAsync(Email, Password)).ShouldBe([Email]);
+        (await siloB.UserEmailsAsync(Email, Password)).ShouldBe([Email]);
+        (await siloA.SignInAsync("admin@ates.local", "admin")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var cluster = await (await siloB.ClientAsync(Email, Password)).GetFromJsonAsync<JsonElement>("/api/cluster");
+        cluster.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("live").GetBoolean()).ShouldBe(2);
+    }
+}
