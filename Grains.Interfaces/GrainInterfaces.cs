@@ -9,13 +9,17 @@ public interface IUserRegistryGrain : IGrainWithStringKey
 
     Task<UserDto> ChangeRole(Guid userId, string role);
 
+    [ReadOnly]
     Task<UserDto?> Get(Guid userId);
 
+    [ReadOnly]
     Task<UserCredentials?> FindByEmail(string email);
 
+    [ReadOnly]
     Task<IReadOnlyList<UserDto>> List();
 
     /// <summary>Users who may be given tasks now (rule: every role but admin and manager).</summary>
+    [ReadOnly]
     Task<IReadOnlyList<Guid>> AssignableUserIds();
 }
 

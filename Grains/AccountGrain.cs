@@ -50,7 +50,7 @@ public sealed class AccountGrain(IEventSerializer serializer, BusinessCalendar c
                 _ => null,
             };
             if (entry is not null) RaiseEvent(entry);
-        }, DomainSubscriptions.ConsumerAttempts);
+        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
     }
 
     public async Task<PayoutResult> PayOut(DateOnly date)

@@ -47,7 +47,7 @@ public sealed class AnalyticsDayGrain(IEventSerializer serializer) : JournaledGr
         await RunCommand(() =>
         {
             if (!State.Counted.Contains(recordedEvent.EventId)) RaiseEvent(priced);
-        }, DomainSubscriptions.ConsumerAttempts);
+        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
     }
 
     public async Task<decimal> ManagementEarnings()

@@ -29,7 +29,7 @@ public sealed class BalanceWatchGrain(IEventSerializer serializer) : JournaledGr
             // Versions only grow, so a redelivered or older entry changes nothing.
             if (State.Latest.TryGetValue(entry.AccountId, out var seen) && seen.Version >= recordedEvent.StreamVersion) return;
             RaiseEvent(new AnalyticsBalanceSeen(entry.AccountId, recordedEvent.StreamVersion, entry.BalanceAfter));
-        }, DomainSubscriptions.ConsumerAttempts);
+        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
     }
 
     public async Task<int> NegativeBalances()

@@ -42,7 +42,7 @@ public sealed class InboxGrain(IEventSerializer serializer, ILogger<InboxGrain> 
             if (State.Sources.Contains(recordedEvent.EventId)) return false;
             RaiseEvent(new InboxNotified(Guid.CreateVersion7(), recordedEvent.EventId, notification.Value.Kind, notification.Value.Text));
             return true;
-        }, DomainSubscriptions.ConsumerAttempts);
+        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
         if (added && notification.Value.Kind == NotificationKinds.Payout) logger.LogInformation("Payout email to user {User}: {Text}", me, notification.Value.Text);
     }
 

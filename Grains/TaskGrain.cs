@@ -51,7 +51,7 @@ public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, o
     public async Task<TaskDto> Create(NewTask task, Guid createdBy)
     {
         var (title, jiraId, description) = TaskRules.Validate(task);
-        await RefreshAsync();
+        // A shortcut on the activation's state; RunCommand below decides again on fresh state.
         if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
         var assignable = await GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key).AssignableUserIds();
         if (assignable.Count == 0) throw new DomainException(DomainError.Conflict, "There is nobody to assign the task to: every user is an admin or a manager.");

@@ -13,7 +13,7 @@ public sealed class UserRegistryState
 }
 
 /// <summary>
-/// The user registry. Every read first applies what other silos appended (<see cref="JournaledGrain{TState,TEvent}.RefreshAsync"/>),
+/// The user registry. Every read first applies what other silos appended (<see cref="JournaledGrain{TState,TEvent}.ReadFreshAsync{T}"/>),
 /// so a role change acknowledged anywhere holds for every later assignment (rule 10).
 /// </summary>
 [GrainType("users")]
@@ -66,27 +66,17 @@ public sealed class UserRegistryGrain(TimeProvider time) : JournaledGrain<UserRe
         });
     }
 
-    public async Task<UserDto?> Get(Guid userId)
-    {
-        await RefreshAsync();
-        return State.Users.GetValueOrDefault(userId)?.User;
-    }
+    public Task<UserDto?> Get(Guid userId) => ReadFreshAsync(() => State.Users.GetValueOrDefault(userId)?.User);
 
-    public async Task<UserCredentials?> FindByEmail(string email)
-    {
-        await RefreshAsync();
-        return State.ByEmail.TryGetValue(email.Trim().ToLowerInvariant(), out var id) ? State.Users[id] : null;
-    }
+    public Task<UserCredentials?> FindByEmail(string email) =>
+        ReadFreshAsync(() => State.ByEmail.TryGetValue(email.Trim().ToLowerInvariant(), out var id) ? State.Users[id] : null);
 
-    public async Task<IReadOnlyList<UserDto>> List()
-    {
-        await RefreshAsync();
-        return State.Users.Values.Select(u => u.User).OrderBy(u => u.CreatedAt).ThenBy(u => u.Email).ToList();
-    }
+    public Task<IReadOnlyList<UserDto>> List() =>
+        ReadFreshAsync<IReadOnlyList<UserDto>>(() => State.Users.Values.Select(u => u.User).OrderBy(u => u.CreatedAt).ThenBy(u => u.Email).ToList());
 
-    public async Task<IReadOnlyList<Guid>> AssignableUserIds()
-    {
-        await RefreshAsync();
-        return State.Users.Values.Where(u => Roles.IsAssignable(u.User.Role)).Select(u => u.User.Id).Order().ToList();
-    }
+    // The reads below are asked by every request (role checks) and every task creation: concurrent callers share one
+    // fresh read of the registry's stream, so a change acknowledged anywhere before the call is seen.
+
+    public Task<IReadOnlyList<Guid>> AssignableUserIds() =>
+        ReadFreshAsync<IReadOnlyList<Guid>>(() => State.Users.Values.Where(u => Roles.IsAssignable(u.User.Role)).Select(u => u.User.Id).Order().ToList());
 }

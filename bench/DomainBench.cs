@@ -13,14 +13,14 @@ namespace Ates.Bench;
 /// <summary>The aTES domain on one embedded silo with fsync on, each scenario beside raw appends of the same events.</summary>
 public static class DomainBench
 {
-    private static async Task<(TestCluster Cluster, string Directory)> StartAsync(TimeProvider? time = null)
+    private static async Task<(TestCluster Cluster, string Directory)> StartAsync(TimeProvider? time = null, Func<TimeProvider, IAtesStore>? store = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("ates-bench-domain-").FullName;
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             InitialSilos = 1,
             Time = time ?? TimeProvider.System,
-            CreateStore = t => EmbeddedStore.Open(new EmbeddedStoreOptions { DataDirectory = directory }, t),
+            CreateStore = store ?? (t => EmbeddedStore.Open(new EmbeddedStoreOptions { DataDirectory = directory }, t)),
             ConfigureSilo = silo =>
             {
                 silo.AddAtesDomain(o => o.DayCloseCheckPeriod = TimeSpan.FromDays(3650)); // the bench closes days itself
@@ -56,11 +56,14 @@ public static class DomainBench
         return users;
     }
 
-    /// <summary>Task creations and completions at full speed, then at a paced 1,000 tasks/s for the event lag.</summary>
-    public static async Task<IReadOnlyList<Measurement>> TasksAsync(int tasks)
+    /// <summary>
+    /// Task creations and completions at full speed, then at a paced 1,000 tasks/s for the event lag; on the embedded
+    /// store unless another is given (<paramref name="storeName"/> then labels the rows).
+    /// </summary>
+    public static async Task<IReadOnlyList<Measurement>> TasksAsync(int tasks, Func<TimeProvider, IAtesStore>? store = null, string storeName = "fsync")
     {
         var results = new List<Measurement>();
-        var (cluster, directory) = await StartAsync();
+        var (cluster, directory) = await StartAsync(store: store);
         try
         {
             var grains = cluster.GrainFactory;
@@ -71,12 +74,12 @@ public static class DomainBench
             var perCaller = tasks / callers;
             var next = new int[callers];
             for (var c = 0; c < callers; c++) created[c] = new TaskDto[perCaller];
-            results.Add(await Load.RunAsync("task creations (fsync)", "Ates: ITaskGrain.Create", callers, perCaller, c => async () =>
+            results.Add(await Load.RunAsync($"task creations ({storeName})", "Ates: ITaskGrain.Create", callers, perCaller, c => async () =>
             {
                 created[c][next[c]++] = await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(new NewTask("Benchmark task", "UBERPOP-1", null), manager.Id);
             }, $"{callers} callers, 2 events each"));
             Array.Clear(next);
-            results.Add(await Load.RunAsync("task completions (fsync)", "Ates: ITaskGrain.Complete", callers, perCaller, c => async () =>
+            results.Add(await Load.RunAsync($"task completions ({storeName})", "Ates: ITaskGrain.Complete", callers, perCaller, c => async () =>
             {
                 var task = created[c][next[c]++];
                 await grains.GetGrain<ITaskGrain>(task.Id).Complete(task.AssigneeId);
@@ -84,17 +87,17 @@ public static class DomainBench
             await SettleAsync(cluster);
 
             // Baseline: the same two events per task appended straight to the store, same callers.
-            var store = cluster.Store;
+            var log = cluster.Store;
             var payload = JsonSerializer.SerializeToUtf8Bytes(new TaskAssigned(Guid.NewGuid(), Guid.NewGuid(), null, 15, AssignReasons.Created, null, "Benchmark task", "UBERPOP-1"), JsonEventSerializer.Options);
             var metadata = new EventMetadata(DateTimeOffset.UtcNow, null, null, null, null);
-            results.Add(await Load.RunAsync("task creations (fsync)", "baseline: raw 2-event appends", callers, perCaller, _ => () =>
+            results.Add(await Load.RunAsync($"task creations ({storeName})", "baseline: raw 2-event appends", callers, perCaller, _ => () =>
             {
                 var stream = $"raw/{Guid.NewGuid():N}";
-                return store.AppendAsync(stream, 0, stream, [new EventData(Guid.CreateVersion7(), "raw.a", 1, payload, metadata), new EventData(Guid.CreateVersion7(), "raw.b", 1, payload, metadata)]);
+                return log.AppendAsync(stream, 0, stream, [new EventData(Guid.CreateVersion7(), "raw.a", 1, payload, metadata), new EventData(Guid.CreateVersion7(), "raw.b", 1, payload, metadata)]);
             }, $"{callers} callers"));
 
             // Event lag at a paced 1,000 tasks/s: from the task event's occurred-at to its ledger entry's occurred-at.
-            var mark = (await store.ReadAllAsync(LogPosition.Start, int.MaxValue)).Count;
+            var mark = (await log.ReadAllAsync(LogPosition.Start, int.MaxValue)).Count;
             var pacedTasks = Math.Min(5_000, tasks);
             var start = Stopwatch.GetTimestamp();
             var inflight = new List<Task>();
@@ -112,7 +115,7 @@ public static class DomainBench
             var pacedElapsed = Stopwatch.GetElapsedTime(start);
             await SettleAsync(cluster);
             var lags = await LedgerLagsAsync(cluster, mark);
-            results.Add(new Measurement("event lag, task → ledger entry", $"at {pacedTasks / pacedElapsed.TotalSeconds:N0} tasks/s", lags.Length, pacedElapsed,
+            results.Add(new Measurement($"event lag, task → ledger entry ({storeName})", $"at {pacedTasks / pacedElapsed.TotalSeconds:N0} tasks/s", lags.Length, pacedElapsed,
                 Percentile(lags, 0.50), Percentile(lags, 0.99), 0, $"max {lags.Max():F0} µs, {lags.Length} entries"));
         }
         finally

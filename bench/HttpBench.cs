@@ -8,7 +8,8 @@ namespace Ates.Bench;
 /// <summary>Task creations over HTTP against the real silo process (embedded store on disk, fsync on), beside a no-op route.</summary>
 public static class HttpBench
 {
-    public static async Task<IReadOnlyList<Measurement>> RunAsync(int requestsPerCaller)
+    /// <param name="environment">Settings of the silo process (e.g. the Postgres store); the embedded store in a temporary directory when null.</param>
+    public static async Task<IReadOnlyList<Measurement>> RunAsync(int requestsPerCaller, IReadOnlyDictionary<string, string>? environment = null, string storeName = "fsync")
     {
         var results = new List<Measurement>();
         var directory = Directory.CreateTempSubdirectory("ates-bench-http-").FullName;
@@ -23,6 +24,7 @@ public static class HttpBench
             RedirectStandardError = true,
             Environment = { ["Ates__DataDirectory"] = directory, ["Logging__LogLevel__Default"] = "Warning" },
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         using var silo = Process.Start(start)!;
         silo.OutputDataReceived += (_, _) => { };
         silo.ErrorDataReceived += (_, _) => { };
@@ -54,8 +56,8 @@ public static class HttpBench
                 response.EnsureSuccessStatusCode();
             }
             await Load.RunAsync("warm-up", "", callers, 50, _ => Create);
-            results.Add(await Load.RunAsync("task creations over HTTP (fsync)", "Ates: POST /api/tasks", callers, requestsPerCaller, _ => Create, $"{callers} connections, bearer token"));
-            results.Add(await Load.RunAsync("task creations over HTTP (fsync)", "baseline: GET /health/live", callers, requestsPerCaller, _ => Live, $"{callers} connections, no work"));
+            results.Add(await Load.RunAsync($"task creations over HTTP ({storeName})", "Ates: POST /api/tasks", callers, requestsPerCaller, _ => Create, $"{callers} connections, bearer token"));
+            results.Add(await Load.RunAsync($"task creations over HTTP ({storeName})", "baseline: GET /health/live", callers, requestsPerCaller, _ => Live, $"{callers} connections, no work"));
         }
         finally
         {

@@ -1,10 +1,11 @@
 using Ates.Bench;
 using Spectre.Console;
 
-// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|http|shuffle|day-close|all] [--quick]
+// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|http|shuffle|day-close|postgres|all] [--quick]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 var results = new List<Measurement>();
+
 
 if (which is "all" or "grain-calls") results.AddRange(await GrainCallBench.RunAsync(quick ? 200_000 : 2_000_000));
 if (which is "all" or "journal") results.AddRange(await JournalBench.RunAsync(quick ? 500 : 5_000));
@@ -12,6 +13,7 @@ if (which is "all" or "tasks") results.AddRange(await DomainBench.TasksAsync(qui
 if (which is "all" or "http") results.AddRange(await HttpBench.RunAsync(quick ? 50 : 300));
 if (which is "all" or "shuffle") results.AddRange(await DomainBench.ShuffleAsync(quick ? 10_000 : 100_000));
 if (which is "all" or "day-close") results.AddRange(await DomainBench.DayCloseAsync(quick ? 1_000 : 10_000));
+if (which is "all" or "postgres") results.AddRange(await PostgresBench.RunAsync(quick));
 
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 var table = new Table().Title($"Ates benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}");

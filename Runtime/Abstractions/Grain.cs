@@ -18,6 +18,12 @@ public abstract class Grain
 
     public GrainId GrainId => _activation.Id;
 
+    /// <summary>
+    /// When the call that holds the current write turn arrived (a Stopwatch timestamp); long.MaxValue outside write
+    /// turns. A store read that started after it has seen every write acknowledged before the call.
+    /// </summary>
+    internal long WriteTurnArrivedAt = long.MaxValue;
+
     protected IGrainFactory GrainFactory => _activation.Runtime;
 
     internal GrainRuntime Runtime => _activation.Runtime;

@@ -18,6 +18,10 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
     private TState _state = new();
     private long _version;
     private long _snapshotVersion;
+    private long _lastReadStartedAt;
+    private readonly Lock _waves = new();
+    private List<Action<Exception?>>? _nextWave;
+    private bool _waveRunning;
 
     /// <summary>Confirmed state with any raised-but-unconfirmed events applied.</summary>
     protected TState State => _state;
@@ -54,6 +58,67 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
         await CatchUpAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// For [ReadOnly] methods that many callers hit at once (a registry every request consults): answers from state
+    /// that includes every write acknowledged before the call, across silos, with one store read shared by all the
+    /// callers waiting together. Callers that arrive while a read runs join the next one, so each one's read started
+    /// after it asked. Answers are computed one after another inside the wave, never beside a store read.
+    /// </summary>
+    protected Task<T> ReadFreshAsync<T>(Func<T> answer)
+    {
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool start;
+        lock (_waves)
+        {
+            (_nextWave ??= []).Add(failure =>
+            {
+                if (failure is not null) result.TrySetException(failure);
+                else
+                {
+                    try
+                    {
+                        result.TrySetResult(answer());
+                    }
+                    catch (Exception ex)
+                    {
+                        result.TrySetException(ex);
+                    }
+                }
+            });
+            start = !_waveRunning;
+            _waveRunning = true;
+        }
+        if (start) _ = RunWavesAsync();
+        return result.Task;
+    }
+
+    private async Task RunWavesAsync()
+    {
+        while (true)
+        {
+            List<Action<Exception?>> wave;
+            lock (_waves)
+            {
+                if (_nextWave is null)
+                {
+                    _waveRunning = false;
+                    return;
+                }
+                (wave, _nextWave) = (_nextWave, null);
+            }
+            Exception? failure = null;
+            try
+            {
+                await CatchUpAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            foreach (var answer in wave) answer(failure);
+        }
+    }
+
     /// <summary>Appends the raised events; returns once they are durable.</summary>
     protected async Task ConfirmEvents()
     {
@@ -87,12 +152,19 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
     /// times in all (default 2: one retry); the last conflict surfaces. Consumers whose decision is idempotent by
     /// source event id may allow more attempts: each one decides on fresh state, so a retry can never apply twice.
     /// </summary>
-    protected async Task<TResult> RunCommand<TResult>(Func<TResult> command, int attempts = 2)
+    /// <param name="refreshFirst">
+    /// Read the stream before deciding (the default). A consumer that only ever skips an event its state already
+    /// records may pass false: state only grows, so a stale activation can never skip wrongly, and whatever it appends
+    /// is checked by the expected version. That saves a store round trip per delivered event.
+    /// </param>
+    protected async Task<TResult> RunCommand<TResult>(Func<TResult> command, int attempts = 2, bool refreshFirst = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(attempts, 1);
         // Decide on fresh state: a command that refuses or changes nothing appends nothing, so no version check
         // would ever tell a stale activation (another silo wrote since) that it decided on old facts.
-        if (_uncommitted.Count == 0) await CatchUpAsync(CancellationToken.None).ConfigureAwait(false);
+        // A read that started after this call arrived (typically the activation's load, for the call that caused it) is
+        // fresh enough already.
+        if (refreshFirst && _uncommitted.Count == 0 && _lastReadStartedAt <= WriteTurnArrivedAt) await CatchUpAsync(CancellationToken.None).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             TResult result;
@@ -118,11 +190,11 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
         }
     }
 
-    protected Task RunCommand(Action command, int attempts = 2) => RunCommand(() =>
+    protected Task RunCommand(Action command, int attempts = 2, bool refreshFirst = true) => RunCommand(() =>
     {
         command();
         return true;
-    }, attempts);
+    }, attempts, refreshFirst);
 
     /// <summary>Reads this grain's confirmed events (for audit views), oldest first.</summary>
     protected async Task<IReadOnlyList<(RecordedEvent Recorded, TEvent Event)>> ReadEventsAsync(long afterVersion, int maxCount)
@@ -161,6 +233,7 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
         const int page = 1024;
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
             var events = await Runtime.Store.ReadStreamAsync(StreamId, _version, page, cancellationToken).ConfigureAwait(false);
@@ -171,6 +244,7 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
             }
             if (events.Count < page) break;
         }
+        _lastReadStartedAt = started;
     }
 
     private async Task WriteSnapshotAsync()

@@ -82,6 +82,7 @@ internal sealed class GrainRuntime : IGrainFactory
 
     private async Task<T> InvokeCoreAsync<T>(GrainReference reference, GrainMethod<T> method, object?[]? args)
     {
+        var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
             var activation = reference.Cached;
@@ -102,12 +103,14 @@ internal sealed class GrainRuntime : IGrainFactory
                 continue;
             }
 
+            if (!method.ReadOnly) activation.Instance!.WriteTurnArrivedAt = arrived;
             try
             {
                 return await method.Call(activation.Instance!, args).ConfigureAwait(false);
             }
             finally
             {
+                if (!method.ReadOnly) activation.Instance!.WriteTurnArrivedAt = long.MaxValue;
                 activation.Touched = true;
                 activation.Gate.Exit(method.ReadOnly);
                 if (activation.DeactivateWhenIdle) Track(DeactivateAsync(activation, DeactivationReason.Requested, gateHeld: false));

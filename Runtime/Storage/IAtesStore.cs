@@ -28,6 +28,12 @@ public interface IEventStore
 
     Task WriteSnapshotAsync(StreamSnapshot snapshot, CancellationToken ct = default);
 
+    /// <summary>
+    /// How long a subscription partition waits after a wake-up (or a partial batch) before it reads, so that one read
+    /// picks up several commits: zero where a read is a memory lookup, a few milliseconds where it is a query.
+    /// </summary>
+    TimeSpan SubscriptionLinger => TimeSpan.Zero;
+
     /// <summary>Called once per committed batch for each partition it touched, after commit. Wake-ups only: readers must still read.</summary>
     IDisposable OnCommitted(Action<int> partitionCommitted);
 }

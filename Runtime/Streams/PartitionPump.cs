@@ -39,6 +39,7 @@ internal sealed class PartitionPump(
                     if (!await SettleAsync(moving).ConfigureAwait(false)) checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
                     moving = null;
                     await wake.WaitAsync(options.SubscriptionPollInterval, time, stop).ConfigureAwait(false);
+                    await LingerAsync(stop).ConfigureAwait(false);
                     // The subscription may have been rebuilt while we idled.
                     checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
                     continue;
@@ -52,6 +53,8 @@ internal sealed class PartitionPump(
                     processed = e.Position;
                 }
                 if (processed == checkpoint) continue;
+                // Caught up: let the next commits gather before the next read.
+                if (batch.Count < options.SubscriptionBatchSize) await LingerAsync(stop).ConfigureAwait(false);
 
                 if (!await SettleAsync(moving).ConfigureAwait(false))
                 {
@@ -69,6 +72,10 @@ internal sealed class PartitionPump(
             await SettleAsync(moving).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A wall-clock pause (a cost knob of the store, not a semantic delay: a manual test clock must not stall it).</summary>
+    private Task LingerAsync(CancellationToken stop) =>
+        store.SubscriptionLinger <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(store.SubscriptionLinger, TimeProvider.System, stop);
 
     /// <summary>Awaits an in-flight checkpoint move; false when its fence refused it (the lease moved, or a rebuild).</summary>
     private async Task<bool> SettleAsync(Task<bool>? moving)

@@ -104,20 +104,14 @@ internal sealed class GroupCommit : IAsyncDisposable
 
         var lost = batch.Where(a => !won.ContainsKey(a.StreamId)).ToList();
         var actual = lost.Count == 0 ? [] : await ReadVersionsAsync(lost.Select(a => a.StreamId)).ConfigureAwait(false);
-        var partitions = new HashSet<int>();
+        // Wake the subscriptions before the writers hear back: whoever waits on an acknowledged append's effect is already counted.
+        var partitions = batch.Where(a => won.ContainsKey(a.StreamId)).Select(a => a.Partition).ToHashSet();
+        if (partitions.Count > 0) Notify(partitions);
         foreach (var append in batch)
         {
-            if (won.TryGetValue(append.StreamId, out var result))
-            {
-                partitions.Add(append.Partition);
-                append.Done.TrySetResult(result);
-            }
-            else
-            {
-                append.Done.TrySetException(new VersionConflictException(append.StreamId, append.ExpectedVersion, actual.GetValueOrDefault(append.StreamId)));
-            }
+            if (won.TryGetValue(append.StreamId, out var result)) append.Done.TrySetResult(result);
+            else append.Done.TrySetException(new VersionConflictException(append.StreamId, append.ExpectedVersion, actual.GetValueOrDefault(append.StreamId)));
         }
-        if (partitions.Count > 0) Notify(partitions);
     }
 
     private void Notify(HashSet<int> partitions)
@@ -147,22 +141,17 @@ internal sealed class GroupCommit : IAsyncDisposable
             }
         }
         var retry = new List<PendingAppend>();
-        var partitions = new HashSet<int>();
+        var acknowledged = new List<(PendingAppend Append, AppendResult Result)>();
         foreach (var append in batch)
         {
             var last = append.ExpectedVersion + append.Events.Count;
             if (landed.TryGetValue((append.StreamId, last), out var row) && row.EventId == append.Events[^1].EventId)
-            {
-                partitions.Add(append.Partition);
-                append.Done.TrySetResult(new AppendResult(last, row.Position));
-            }
+                acknowledged.Add((append, new AppendResult(last, row.Position)));
             else
-            {
-                // Not there (retry it: the version check makes that safe), or another writer's event is (a conflict, on retry).
-                retry.Add(append);
-            }
+                retry.Add(append); // not there (retry: the version check makes that safe), or another writer's is (a conflict, on retry)
         }
-        if (partitions.Count > 0) Notify(partitions);
+        if (acknowledged.Count > 0) Notify(acknowledged.Select(a => a.Append.Partition).ToHashSet());
+        foreach (var (append, result) in acknowledged) append.Done.TrySetResult(result);
         return retry;
     }
 
