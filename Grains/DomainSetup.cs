@@ -71,9 +71,11 @@ public static class DomainSubscriptions
     private static SubscriptionDefinition Route(string name, Func<RecordedEvent, object, IGrainFactory, BusinessCalendar, Task> route, params string[] types)
     {
         var wanted = types.ToHashSet(StringComparer.Ordinal);
+        // Every handler dedupes by source event id and needs only each source stream in order (a task's completion after
+        // its assignment, an account's entries by version): the streams of a batch may go side by side.
         return new SubscriptionDefinition(name, (e, services, _) => wanted.Contains(e.Type)
             ? route(e, services.GetRequiredService<IEventSerializer>().Deserialize(e), services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<BusinessCalendar>())
-            : Task.CompletedTask);
+            : Task.CompletedTask) { ConcurrentStreams = true };
     }
 }
 

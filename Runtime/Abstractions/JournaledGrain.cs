@@ -212,7 +212,9 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
         _version = 0;
         _snapshotVersion = 0;
 
-        var snapshot = await Runtime.Store.ReadSnapshotAsync(StreamId, cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var (snapshot, events) = await Runtime.Store.ReadSnapshotAndStreamAsync(StreamId, CatchUpPage, cancellationToken).ConfigureAwait(false);
+        var snapshotUsable = true;
         if (snapshot is not null)
         {
             try
@@ -224,25 +226,41 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
             {
                 // A snapshot of an older state shape is only a cache: replay from the first event instead.
                 _state = new TState();
+                snapshotUsable = false;
             }
         }
 
+        if (snapshotUsable)
+        {
+            ApplyRecorded(events);
+            if (events.Count < CatchUpPage)
+            {
+                _lastReadStartedAt = started;
+                return;
+            }
+        }
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private const int CatchUpPage = 1024;
+
+    private void ApplyRecorded(IReadOnlyList<RecordedEvent> events)
+    {
+        foreach (var recorded in events)
+        {
+            _state = Apply(_state, (TEvent)Runtime.Serializer.Deserialize(recorded), recorded.Metadata);
+            _version = recorded.StreamVersion;
+        }
     }
 
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
-        const int page = 1024;
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
-            var events = await Runtime.Store.ReadStreamAsync(StreamId, _version, page, cancellationToken).ConfigureAwait(false);
-            foreach (var recorded in events)
-            {
-                _state = Apply(_state, (TEvent)Runtime.Serializer.Deserialize(recorded), recorded.Metadata);
-                _version = recorded.StreamVersion;
-            }
-            if (events.Count < page) break;
+            var events = await Runtime.Store.ReadStreamAsync(StreamId, _version, CatchUpPage, cancellationToken).ConfigureAwait(false);
+            ApplyRecorded(events);
+            if (events.Count < CatchUpPage) break;
         }
         _lastReadStartedAt = started;
     }

@@ -29,6 +29,16 @@ public interface IEventStore
     Task WriteSnapshotAsync(StreamSnapshot snapshot, CancellationToken ct = default);
 
     /// <summary>
+    /// What an activation loads: the newest snapshot and up to <paramref name="maxCount"/> events after it, read
+    /// together (one round trip where the store is remote, and never a snapshot newer than the events read after it).
+    /// </summary>
+    async Task<(StreamSnapshot? Snapshot, IReadOnlyList<RecordedEvent> Events)> ReadSnapshotAndStreamAsync(string streamId, int maxCount, CancellationToken ct = default)
+    {
+        var snapshot = await ReadSnapshotAsync(streamId, ct).ConfigureAwait(false);
+        return (snapshot, await ReadStreamAsync(streamId, snapshot?.Version ?? 0, maxCount, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
     /// How long a subscription partition waits after a wake-up (or a partial batch) before it reads, so that one read
     /// picks up several commits: zero where a read is a memory lookup, a few milliseconds where it is a query.
     /// </summary>

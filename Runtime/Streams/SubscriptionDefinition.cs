@@ -15,6 +15,14 @@ public sealed class SubscriptionDefinition(string name, Func<RecordedEvent, ISer
 
     public Func<RecordedEvent, IServiceProvider, CancellationToken, Task> Handle { get; } = handle;
 
+    /// <summary>
+    /// False (the default): one event at a time, in log order within the partition. True: the streams of a batch are
+    /// delivered side by side, each stream's events still one at a time in log order (as Orleans delivers the streams
+    /// of one queue), and the checkpoint moves only past a batch delivered whole. For handlers that only need each
+    /// source stream in order; it lets one group commit carry the effects of a whole batch.
+    /// </summary>
+    public bool ConcurrentStreams { get; init; }
+
     /// <summary>Routes each event to the grain whose Guid key <paramref name="route"/> returns (null: not for this subscription).</summary>
     public static SubscriptionDefinition ToGrains<TGrain>(string name, Func<RecordedEvent, Guid?> route)
         where TGrain : IEventConsumer, IGrainWithGuidKey =>

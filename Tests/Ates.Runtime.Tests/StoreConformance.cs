@@ -107,6 +107,26 @@ public abstract class StoreConformance
     }
 
     [Fact]
+    public async Task An_activation_load_reads_the_newest_snapshot_and_only_the_events_after_it()
+    {
+        await using var store = OpenStore();
+        var (nothing, empty) = await store.ReadSnapshotAndStreamAsync("s/1", 100);
+        nothing.ShouldBeNull();
+        empty.ShouldBeEmpty();
+        await store.AppendAsync("s/1", 0, "s/1", [Event(), Event(), Event(), Event(), Event()]);
+        var (none, all) = await store.ReadSnapshotAndStreamAsync("s/1", 100);
+        none.ShouldBeNull();
+        all.Select(e => e.StreamVersion).ShouldBe([1L, 2L, 3L, 4L, 5L]);
+
+        await store.WriteSnapshotAsync(new StreamSnapshot("s/1", 3, [7]));
+        var (snapshot, after) = await store.ReadSnapshotAndStreamAsync("s/1", 100);
+        snapshot!.Version.ShouldBe(3);
+        snapshot.State.ShouldBe(new byte[] { 7 });
+        after.Select(e => e.StreamVersion).ShouldBe([4L, 5L]);
+        (await store.ReadSnapshotAndStreamAsync("s/1", 1)).Events.Select(e => e.StreamVersion).ShouldBe([4L]);
+    }
+
+    [Fact]
     public async Task Checkpoints_move_only_from_the_expected_position_and_reset_to_the_start()
     {
         await using var store = OpenStore();

@@ -84,6 +84,18 @@ internal static class PostgresSql
 
     public const string ReadHead = $"select tx, position from ates_events where {VisibleTx} order by tx desc, position desc limit 1";
 
+    /// <summary>An activation's load in one statement (one snapshot of the database): the snapshot row, then the events after it.</summary>
+    public const string ReadSnapshotAndStream = $"""
+        with snap as (select version, state from ates_snapshots where stream_id = @stream_id)
+        select 0 as kind, snap.version, snap.state, null::bigint, null::xid8, null::text, null::bigint, null::int, null::uuid, null::text, null::int, null::bytea,
+               null::timestamptz, null::text, null::text, null::text, null::text
+        from snap
+        union all
+        (select 1, null, null, {EventColumns} from ates_events
+         where stream_id = @stream_id and stream_version > coalesce((select version from snap), 0)
+         order by stream_version limit @max)
+        """;
+
     public const string ReadSnapshot = "select version, state from ates_snapshots where stream_id = @stream_id";
 
     public const string WriteSnapshot = """

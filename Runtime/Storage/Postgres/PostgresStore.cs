@@ -157,27 +157,45 @@ public sealed class PostgresStore : IAtesStore
             return events;
         }, ct);
 
-    private static RecordedEvent ReadEvent(DbDataReader r) => new(
-        EventId: r.GetGuid(5),
-        StreamId: r.GetString(2),
-        StreamVersion: r.GetInt64(3),
-        Position: new LogPosition((long)r.GetFieldValue<ulong>(1), r.GetInt64(0)),
-        Partition: r.GetInt32(4),
-        Type: r.GetString(6),
-        Version: r.GetInt32(7),
-        Data: r.GetFieldValue<byte[]>(8),
+    /// <summary>An event row in the column order of PostgresSql.EventColumns, starting at <paramref name="offset"/>.</summary>
+    private static RecordedEvent ReadEvent(DbDataReader r, int offset = 0) => new(
+        EventId: r.GetGuid(offset + 5),
+        StreamId: r.GetString(offset + 2),
+        StreamVersion: r.GetInt64(offset + 3),
+        Position: new LogPosition((long)r.GetFieldValue<ulong>(offset + 1), r.GetInt64(offset)),
+        Partition: r.GetInt32(offset + 4),
+        Type: r.GetString(offset + 6),
+        Version: r.GetInt32(offset + 7),
+        Data: r.GetFieldValue<byte[]>(offset + 8),
         Metadata: new EventMetadata(
-            new DateTimeOffset(r.GetDateTime(9), TimeSpan.Zero),
-            NullableString(r, 10),
-            NullableString(r, 11),
-            NullableString(r, 12),
-            NullableString(r, 13)));
+            new DateTimeOffset(r.GetDateTime(offset + 9), TimeSpan.Zero),
+            NullableString(r, offset + 10),
+            NullableString(r, offset + 11),
+            NullableString(r, offset + 12),
+            NullableString(r, offset + 13)));
 
     private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
     public async Task<StreamSnapshot?> ReadSnapshotAsync(string streamId, CancellationToken ct = default) =>
         await QueryAsync(PostgresSql.ReadSnapshot, p => p.AddWithValue("stream_id", streamId), async r =>
             await r.ReadAsync(ct).ConfigureAwait(false) ? new StreamSnapshot(streamId, r.GetInt64(0), r.GetFieldValue<byte[]>(1)) : null, ct).ConfigureAwait(false);
+
+    public Task<(StreamSnapshot? Snapshot, IReadOnlyList<RecordedEvent> Events)> ReadSnapshotAndStreamAsync(string streamId, int maxCount, CancellationToken ct = default) =>
+        QueryAsync<(StreamSnapshot?, IReadOnlyList<RecordedEvent>)>(PostgresSql.ReadSnapshotAndStream, p =>
+        {
+            p.AddWithValue("stream_id", streamId);
+            p.AddWithValue("max", maxCount);
+        }, async r =>
+        {
+            StreamSnapshot? snapshot = null;
+            var events = new List<RecordedEvent>();
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                if (r.GetInt32(0) == 0) snapshot = new StreamSnapshot(streamId, r.GetInt64(1), r.GetFieldValue<byte[]>(2));
+                else events.Add(ReadEvent(r, offset: 3));
+            }
+            return (snapshot, events);
+        }, ct);
 
     public Task WriteSnapshotAsync(StreamSnapshot snapshot, CancellationToken ct = default) =>
         ExecuteAsync(PostgresSql.WriteSnapshot, p =>
