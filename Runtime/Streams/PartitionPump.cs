@@ -45,8 +45,9 @@ internal sealed class PartitionPump(
                     continue;
                 }
 
-                var processed = subscription.ConcurrentStreams ? await DeliverStreamsAsync(batch, checkpoint, stop).ConfigureAwait(false) : checkpoint;
-                if (!subscription.ConcurrentStreams)
+                var sideBySide = subscription.ConcurrentStreams && store.DeliverStreamsSideBySide;
+                var processed = sideBySide ? await DeliverStreamsAsync(batch, checkpoint, stop).ConfigureAwait(false) : checkpoint;
+                if (!sideBySide)
                 {
                     foreach (var e in batch)
                     {

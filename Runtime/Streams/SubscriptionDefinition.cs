@@ -18,8 +18,8 @@ public sealed class SubscriptionDefinition(string name, Func<RecordedEvent, ISer
     /// <summary>
     /// False (the default): one event at a time, in log order within the partition. True: the streams of a batch are
     /// delivered side by side, each stream's events still one at a time in log order (as Orleans delivers the streams
-    /// of one queue), and the checkpoint moves only past a batch delivered whole. For handlers that only need each
-    /// source stream in order; it lets one group commit carry the effects of a whole batch.
+    /// of one queue), and the checkpoint moves only past a batch delivered whole, where the store says that pays
+    /// (<see cref="IEventStore.DeliverStreamsSideBySide"/>). For handlers that only need each source stream in order.
     /// </summary>
     public bool ConcurrentStreams { get; init; }
 

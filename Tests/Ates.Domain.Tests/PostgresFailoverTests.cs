@@ -55,9 +55,9 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output)
                         Interlocked.Increment(ref completed);
                     }
                 }
-                catch (DomainException)
+                catch (Exception ex) when (ex is DomainException or VersionConflictException)
                 {
-                    // Completed meanwhile by another actor: refused, nothing changed.
+                    // Completed meanwhile by another actor (through another silo): refused, nothing changed.
                 }
                 catch (Exception) when (sinceKill is not null)
                 {

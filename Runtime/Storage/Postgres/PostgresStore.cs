@@ -74,6 +74,8 @@ public sealed class PostgresStore : IAtesStore
 
     public TimeSpan SubscriptionLinger => _options.SubscriptionLinger;
 
+    public bool DeliverStreamsSideBySide => true;
+
     /// <summary>Group commits made since the store was opened (each is one transaction and one WAL flush).</summary>
     public long Commits => _commits.Commits;
 
