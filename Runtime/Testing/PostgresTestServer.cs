@@ -89,12 +89,17 @@ public sealed class PostgresTestServer : IAsyncDisposable
     {
         if (!IsThrowaway || !Directory.Exists(_dataDirectory)) return;
         await RunScriptAsync("stop", _dataDirectory).ConfigureAwait(false);
-        try
+        for (var attempt = 1; attempt <= 5 && Directory.Exists(_dataDirectory); attempt++)
         {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The server may still be removing its own files as it exits.
+                await Task.Delay(200 * attempt).ConfigureAwait(false);
+            }
         }
     }
 

@@ -18,7 +18,7 @@ public sealed record PostgresStoreOptions
     public TimeSpan RetryWindow { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>A subscription partition's pause after a wake-up before it queries, so one query serves several commits.</summary>
-    public TimeSpan SubscriptionLinger { get; init; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan SubscriptionLinger { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>The LISTEN/NOTIFY channel that wakes subscriptions in every silo after a commit.</summary>
     public string Channel { get; init; } = "ates_committed";
