@@ -66,30 +66,83 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
     /// </summary>
     protected Task<T> ReadFreshAsync<T>(Func<T> answer)
     {
-        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool start;
         lock (_waves)
         {
-            (_nextWave ??= []).Add(failure =>
+            if (_waveRunning)
             {
-                if (failure is not null) result.TrySetException(failure);
-                else
+                var joined = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+                (_nextWave ??= []).Add(failure =>
                 {
+                    if (failure is not null)
+                    {
+                        joined.TrySetException(failure);
+                        return;
+                    }
                     try
                     {
-                        result.TrySetResult(answer());
+                        joined.TrySetResult(answer());
                     }
                     catch (Exception ex)
                     {
-                        result.TrySetException(ex);
+                        joined.TrySetException(ex);
                     }
-                }
-            });
-            start = !_waveRunning;
+                });
+                return joined.Task;
+            }
             _waveRunning = true;
         }
-        if (start) _ = RunWavesAsync();
-        return result.Task;
+
+        // Nobody is reading: this caller leads, inline while the store answers at once (in memory).
+        Task catchUp;
+        try
+        {
+            catchUp = CatchUpAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            EndWave();
+            return Task.FromException<T>(ex);
+        }
+        if (!catchUp.IsCompletedSuccessfully) return LeadAsync(catchUp, answer);
+        try
+        {
+            return Task.FromResult(answer());
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<T>(ex);
+        }
+        finally
+        {
+            EndWave();
+        }
+    }
+
+    private async Task<T> LeadAsync<T>(Task catchUp, Func<T> answer)
+    {
+        try
+        {
+            await catchUp.ConfigureAwait(false);
+            return answer();
+        }
+        finally
+        {
+            EndWave();
+        }
+    }
+
+    /// <summary>Hands over to the callers that arrived during the read just done, if any.</summary>
+    private void EndWave()
+    {
+        lock (_waves)
+        {
+            if (_nextWave is null)
+            {
+                _waveRunning = false;
+                return;
+            }
+        }
+        _ = RunWavesAsync();
     }
 
     private async Task RunWavesAsync()
