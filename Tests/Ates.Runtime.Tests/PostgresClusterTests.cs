@@ -49,7 +49,9 @@ public sealed class PostgresClusterTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task A_long_open_transaction_delays_later_events_but_never_loses_its_own()
     {
-        var database = await _server.CreateDatabaseAsync();
+        // A server of its own: an open transaction holds back the readers of every database on its server.
+        await using var server = await PostgresTestServer.StartThrowawayAsync();
+        var database = await server.CreateDatabaseAsync();
         await using var cluster = await Clusters.StartAsync(silos: 2, tally: true, store: Store(database));
         var key = Guid.NewGuid().ToString();
         var counter = cluster.GrainFactory.GetGrain<ICounterGrain>(key);

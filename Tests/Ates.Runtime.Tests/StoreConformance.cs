@@ -57,10 +57,18 @@ public abstract class StoreConformance
     {
         await using var store = OpenStore(partitions: 4);
         var versions = new Dictionary<string, long>();
+        AppendResult last = null!;
         for (var i = 0; i < 30; i++)
         {
             var stream = $"s/{i % 7}";
-            versions[stream] = (await store.AppendAsync(stream, versions.GetValueOrDefault(stream), stream, [Event()])).NextExpectedVersion;
+            last = await store.AppendAsync(stream, versions.GetValueOrDefault(stream), stream, [Event()]);
+            versions[stream] = last.NextExpectedVersion;
+        }
+        // Log readers may see an acknowledged event a moment later (PostgreSQL: once older transactions anywhere on
+        // the server have ended), never out of order: wait until the last one is visible.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (await store.ReadHeadAsync() < last.LastPosition) await Task.Delay(10, deadline.Token);
         }
 
         var all = await store.ReadAllAsync(LogPosition.Start, 1000);

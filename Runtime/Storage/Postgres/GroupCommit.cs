@@ -70,13 +70,13 @@ internal sealed class GroupCommit : IAsyncDisposable
         try
         {
             var pending = batch;
-            var outcomeUnknown = false;
+            var attempts = 0;
             await _store.WithRetryAsync(async () =>
             {
                 // After a broken commit, whatever did land is acknowledged, never written again.
-                if (outcomeUnknown) pending = await ResolveAsync(pending).ConfigureAwait(false);
-                outcomeUnknown = true;
-                if (pending.Count > 0) await CommitOnceAsync(pending).ConfigureAwait(false);
+                var afterBrokenCommit = attempts++ > 0;
+                if (afterBrokenCommit) pending = await ResolveAsync(pending).ConfigureAwait(false);
+                if (pending.Count > 0) await CommitOnceAsync(pending, afterBrokenCommit).ConfigureAwait(false);
                 return true;
             }, CancellationToken.None).ConfigureAwait(false);
         }
@@ -87,7 +87,11 @@ internal sealed class GroupCommit : IAsyncDisposable
         }
     }
 
-    private async Task CommitOnceAsync(List<PendingAppend> batch)
+    /// <param name="afterBrokenCommit">
+    /// An earlier attempt broke around its commit: that transaction may have committed only after our read-back, and
+    /// a stream it moved then looks like a conflict here. Such an append is looked up again before it is refused.
+    /// </param>
+    private async Task CommitOnceAsync(List<PendingAppend> batch, bool afterBrokenCommit)
     {
         var won = new Dictionary<string, AppendResult>(StringComparer.Ordinal);
         await using (var command = _store.DataSource.CreateCommand(PostgresSql.AppendBatch))
@@ -103,6 +107,12 @@ internal sealed class GroupCommit : IAsyncDisposable
         Interlocked.Increment(ref _commits);
 
         var lost = batch.Where(a => !won.ContainsKey(a.StreamId)).ToList();
+        if (afterBrokenCommit && lost.Count > 0)
+        {
+            var refused = (await ResolveAsync(lost).ConfigureAwait(false)).ToHashSet();
+            batch = batch.Where(a => won.ContainsKey(a.StreamId) || refused.Contains(a)).ToList();
+            lost = [.. refused];
+        }
         var actual = lost.Count == 0 ? [] : await ReadVersionsAsync(lost.Select(a => a.StreamId)).ConfigureAwait(false);
         // Wake the subscriptions before the writers hear back: whoever waits on an acknowledged append's effect is already counted.
         var partitions = batch.Where(a => won.ContainsKey(a.StreamId)).Select(a => a.Partition).ToHashSet();

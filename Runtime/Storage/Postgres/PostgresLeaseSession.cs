@@ -62,10 +62,11 @@ internal sealed class PostgresLeaseSession : ILeaseSession
     {
         if (_connection is { State: System.Data.ConnectionState.Open } open) return open;
         await DropConnectionAsync().ConfigureAwait(false);
+        var sentAt = _time.GetTimestamp();
         var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
         _connection = connection;
         _pid = connection.ProcessID;
-        Touch();
+        Touch(sentAt);
         return connection;
     }
 
@@ -85,7 +86,11 @@ internal sealed class PostgresLeaseSession : ILeaseSession
         _connection = null;
     }
 
-    private void Touch() => Interlocked.Exchange(ref _validUntil, _time.GetTimestamp() + (long)(_ttl.TotalSeconds * _time.TimestampFrequency));
+    /// <summary>
+    /// The server's idle timer restarted no earlier than <paramref name="sentAt"/> (when the request left): trust the
+    /// lease for 90 % of the TTL from then, never longer than the server will keep it.
+    /// </summary>
+    private void Touch(long sentAt) => Interlocked.Exchange(ref _validUntil, sentAt + (long)(_ttl.TotalSeconds * 0.9 * _time.TimestampFrequency));
 
     public async Task<bool> TryAcquireAsync(string lease, CancellationToken ct = default)
     {
@@ -123,9 +128,10 @@ internal sealed class PostgresLeaseSession : ILeaseSession
         var connection = await EnsureConnectedAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(PostgresSql.TryLock, connection);
         command.Parameters.AddWithValue("key", KeyOf(lease));
+        var sentAt = _time.GetTimestamp();
         if (!(bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!) return false;
         lock (_sync) _held.Add(lease);
-        Touch();
+        Touch(sentAt);
         return true;
     }
 
@@ -135,11 +141,17 @@ internal sealed class PostgresLeaseSession : ILeaseSession
         try
         {
             bool held;
-            lock (_sync) held = _held.Remove(lease);
-            if (!held || _connection is null || _abandoned) return;
+            lock (_sync) held = _held.Contains(lease);
+            if (!held || _connection is null || _abandoned)
+            {
+                lock (_sync) _held.Remove(lease);
+                return;
+            }
+            // Forget the lease only once the server let go of it: otherwise the lock would outlive our record of it.
             await using var command = new NpgsqlCommand(PostgresSql.Unlock, _connection);
             command.Parameters.AddWithValue("key", KeyOf(lease));
             await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            lock (_sync) _held.Remove(lease);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
@@ -166,12 +178,13 @@ internal sealed class PostgresLeaseSession : ILeaseSession
             }
             // Talking to the server is the renewal (it resets the idle timeout); the answer is what the server says we hold.
             var locked = new HashSet<long>();
+            var sentAt = _time.GetTimestamp();
             await using (var command = new NpgsqlCommand(PostgresSql.ReadHeldLocks, connection))
             await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false)) locked.Add(reader.GetInt64(0));
             }
-            Touch();
+            Touch(sentAt);
             lock (_sync)
             {
                 _held.RemoveWhere(l => !locked.Contains(KeyOf(l)));

@@ -444,10 +444,14 @@ public sealed class PostgresStore : IAtesStore
         }
     }
 
-    /// <summary>Lost connections and a server shutting down or starting up: worth a retry, unlike any answer the server gave.</summary>
+    /// <summary>
+    /// Lost connections, a server shutting down or starting up, and a transaction the server aborted as a deadlock
+    /// victim or serialization failure (nothing of it applied): worth a retry, unlike any other answer.
+    /// </summary>
     internal static bool IsTransient(Exception ex) => ex switch
     {
-        PostgresException pg => pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState == "53300",
+        PostgresException pg => pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                                || pg.SqlState is "53300" or "40P01" or "40001",
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException,
         _ => false,
     };
