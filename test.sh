@@ -11,13 +11,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 # The Postgres tests need a server: the one named by ATES_TEST_POSTGRES, or else a throwaway one on a loopback port
-# (Debian's postgresql is installed when missing), stopped and deleted when the run ends.
+# (scripts/throwaway-postgres.sh installs Debian's postgresql when missing), stopped and deleted when the run ends.
 if [ -z "${ATES_TEST_POSTGRES:-}" ]; then
-  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    echo "installing postgresql for the Postgres tests"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null \
-      || echo "could not install postgresql: the Postgres tests will fail"
-  fi
   pg_dir=$(mktemp -d /tmp/ates-test-pg-XXXXXX)
   pg_port=55433
   while (echo >"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do pg_port=$((pg_port + 1)); done

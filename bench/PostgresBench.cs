@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Ates.Runtime;
 using Ates.Runtime.Storage.Postgres;
@@ -50,7 +49,7 @@ public static class PostgresBench
     {
         var database = new NpgsqlConnectionStringBuilder(await server.CreateDatabaseAsync());
         string[] Connection() => ["-h", database.Host!, "-p", database.Port.ToString(CultureInfo.InvariantCulture), "-U", database.Username ?? "postgres"];
-        await RunAsync("pgbench", [.. Connection(), "-i", "-s", "10", "-q", database.Database!]);
+        await PostgresTestServer.RunProcessAsync("pgbench", [.. Connection(), "-i", "-s", "10", "-q", database.Database!]);
 
         var results = new List<Measurement>();
         foreach (var clients in new[] { 8, 16, 64 })
@@ -58,7 +57,7 @@ public static class PostgresBench
             var logs = Directory.CreateTempSubdirectory("ates-pgbench-").FullName;
             try
             {
-                var output = await RunAsync("pgbench", [.. Connection(), "-N", "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", "2",
+                var output = await PostgresTestServer.RunProcessAsync("pgbench", [.. Connection(), "-N", "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", "2",
                     "-T", seconds.ToString(CultureInfo.InvariantCulture), "-l", "--log-prefix", Path.Combine(logs, "tx"), database.Database!]);
                 var tps = double.Parse(output.Split('\n').First(l => l.StartsWith("tps = ", StringComparison.Ordinal))[6..].Split(' ')[0], CultureInfo.InvariantCulture);
                 // Per-transaction log lines: client, transaction, latency µs, script, epoch s, epoch µs.
@@ -74,18 +73,5 @@ public static class PostgresBench
             }
         }
         return results;
-    }
-
-    private static async Task<string> RunAsync(string program, string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var output = await stdout + await stderr;
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} exited {process.ExitCode}: {output}");
-        return output;
     }
 }

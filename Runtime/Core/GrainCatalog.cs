@@ -15,6 +15,7 @@ internal sealed class GrainClass
         ImplicitNamespaces = classType.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>().Select(a => a.StreamNamespace).ToArray();
         // Resolved once per class, not per activation: constructor lookup by reflection is the slow part of creating a grain.
         Factory = Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateFactory(classType, Type.EmptyTypes);
+        IsJournaled = IsJournaledGrain(classType);
         if (ImplicitNamespaces.Count > 0 && !typeof(IEventConsumer).IsAssignableFrom(classType))
         {
             throw new InvalidOperationException($"{classType.Name} has [ImplicitStreamSubscription] but does not implement {nameof(IEventConsumer)}.");
@@ -28,6 +29,16 @@ internal sealed class GrainClass
     public IReadOnlyDictionary<MethodInfo, GrainMethod> Methods { get; }
     public IReadOnlyList<string> ImplicitNamespaces { get; }
     public Microsoft.Extensions.DependencyInjection.ObjectFactory Factory { get; }
+
+    /// <summary>A JournaledGrain: its write turns note when their call arrived (see Grain.WriteTurnArrivedAt); other grains skip that.</summary>
+    public bool IsJournaled { get; }
+
+    private static bool IsJournaledGrain(Type type)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(JournaledGrain<,>)) return true;
+        return false;
+    }
 
     private static string DefaultTypeName(Type type)
     {

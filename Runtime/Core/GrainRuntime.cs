@@ -82,7 +82,8 @@ internal sealed class GrainRuntime : IGrainFactory
 
     private async Task<T> InvokeCoreAsync<T>(GrainReference reference, GrainMethod<T> method, object?[]? args)
     {
-        var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+        var tracksArrival = reference.Class.IsJournaled;
+        var arrived = tracksArrival ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         while (true)
         {
             var activation = reference.Cached;
@@ -103,14 +104,15 @@ internal sealed class GrainRuntime : IGrainFactory
                 continue;
             }
 
-            if (!method.ReadOnly) activation.Instance!.WriteTurnArrivedAt = arrived;
+            var writeTurn = tracksArrival && !method.ReadOnly;
+            if (writeTurn) activation.Instance!.WriteTurnArrivedAt = arrived;
             try
             {
                 return await method.Call(activation.Instance!, args).ConfigureAwait(false);
             }
             finally
             {
-                if (!method.ReadOnly) activation.Instance!.WriteTurnArrivedAt = long.MaxValue;
+                if (writeTurn) activation.Instance!.WriteTurnArrivedAt = long.MaxValue;
                 activation.Touched = true;
                 activation.Gate.Exit(method.ReadOnly);
                 if (activation.DeactivateWhenIdle) Track(DeactivateAsync(activation, DeactivationReason.Requested, gateHeld: false));

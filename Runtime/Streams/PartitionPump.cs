@@ -45,9 +45,12 @@ internal sealed class PartitionPump(
                     continue;
                 }
 
-                var sideBySide = subscription.ConcurrentStreams && store.DeliverStreamsSideBySide;
-                var processed = sideBySide ? await DeliverStreamsAsync(batch, checkpoint, stop).ConfigureAwait(false) : checkpoint;
-                if (!sideBySide)
+                var processed = checkpoint;
+                if (subscription.ConcurrentStreams && store.DeliverStreamsSideBySide)
+                {
+                    processed = await DeliverStreamsAsync(batch, checkpoint, stop).ConfigureAwait(false);
+                }
+                else
                 {
                     foreach (var e in batch)
                     {

@@ -118,20 +118,29 @@ public sealed class PostgresTestServer : IAsyncDisposable
     private static async Task<string> RunScriptAsync(params string[] args)
     {
         var script = Path.Combine(RepositoryRoot(), "scripts", "throwaway-postgres.sh");
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
+        try
+        {
+            return await RunProcessAsync("bash", [script, .. args]).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException(
+                $"Could not {args[0]} a throwaway PostgreSQL: {ex.Message} Install postgresql, or set {EnvironmentVariable} to a connection string.", ex);
+        }
+    }
+
+    /// <summary>Runs a program to its end and returns what it printed; a non-zero exit is an error carrying its output.</summary>
+    internal static async Task<string> RunProcessAsync(string program, IReadOnlyList<string> args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"Could not {args[0]} a throwaway PostgreSQL ({script} exited {process.ExitCode}): {await stderr.ConfigureAwait(false)}. " +
-                $"Install postgresql, or set {EnvironmentVariable} to a connection string.");
-        }
-        return await stdout.ConfigureAwait(false);
+        var output = await stdout.ConfigureAwait(false);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} exited {process.ExitCode}: {output}{await stderr.ConfigureAwait(false)}");
+        return output;
     }
 
     private static string RepositoryRoot()

@@ -18,7 +18,6 @@ internal sealed class GroupCommit : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Task[] _writers;
-    private long _commits;
 
     public GroupCommit(PostgresStore store, PostgresStoreOptions options, ILogger logger)
     {
@@ -27,8 +26,6 @@ internal sealed class GroupCommit : IAsyncDisposable
         _logger = logger;
         _writers = Enumerable.Range(0, Math.Max(1, options.ConcurrentCommits)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
-
-    public long Commits => Interlocked.Read(ref _commits);
 
     public Task<AppendResult> AppendAsync(string streamId, long expectedVersion, int partition, IReadOnlyList<EventData> events)
     {
@@ -104,14 +101,11 @@ internal sealed class GroupCommit : IAsyncDisposable
                 won[reader.GetString(0)] = new AppendResult(reader.GetInt64(1), new LogPosition((long)reader.GetFieldValue<ulong>(3), reader.GetInt64(2)));
             }
         }
-        Interlocked.Increment(ref _commits);
 
         var lost = batch.Where(a => !won.ContainsKey(a.StreamId)).ToList();
         if (afterBrokenCommit && lost.Count > 0)
         {
-            var refused = (await ResolveAsync(lost).ConfigureAwait(false)).ToHashSet();
-            batch = batch.Where(a => won.ContainsKey(a.StreamId) || refused.Contains(a)).ToList();
-            lost = [.. refused];
+            lost = await ResolveAsync(lost).ConfigureAwait(false); // those it acknowledges are done; the rest are refused below
         }
         var actual = lost.Count == 0 ? [] : await ReadVersionsAsync(lost.Select(a => a.StreamId)).ConfigureAwait(false);
         // Wake the subscriptions before the writers hear back: whoever waits on an acknowledged append's effect is already counted.

@@ -76,12 +76,7 @@ public sealed class PostgresStore : IAtesStore
 
     public bool DeliverStreamsSideBySide => true;
 
-    /// <summary>Group commits made since the store was opened (each is one transaction and one WAL flush).</summary>
-    public long Commits => _commits.Commits;
-
     internal NpgsqlDataSource DataSource => _dataSource;
-
-    internal string ConnectionString => _options.ConnectionString;
 
     // ---- events ----
 
