@@ -33,25 +33,23 @@ public sealed class AccountGrain(IEventSerializer serializer, BusinessCalendar c
         return state;
     }
 
-    public async Task OnEventAsync(RecordedEvent recordedEvent)
+    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
+
+    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
     {
         var source = recordedEvent.EventId.ToString();
+        if (State.Sources.Contains(source)) return;
         var at = recordedEvent.Metadata.OccurredAt;
-        var decoded = serializer.Deserialize(recordedEvent);
-        await RunCommand(() =>
+        var entry = serializer.Deserialize(recordedEvent) switch
         {
-            if (State.Sources.Contains(source)) return;
-            var entry = decoded switch
-            {
-                TaskAssigned a when a.AssigneeId == this.GetPrimaryKey() =>
-                    Entry(EntryKinds.AssignFee, -a.AssignFee, a.TaskId, $"Assign fee: {Describe(a.Title, a.JiraId)}", source, at, null),
-                TaskCompleted c when c.AssigneeId == this.GetPrimaryKey() =>
-                    Entry(EntryKinds.Reward, c.Reward, c.TaskId, $"Reward: {Describe(c.Title, c.JiraId)}", source, at, null),
-                _ => null,
-            };
-            if (entry is not null) RaiseEvent(entry);
-        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
-    }
+            TaskAssigned a when a.AssigneeId == this.GetPrimaryKey() =>
+                Entry(EntryKinds.AssignFee, -a.AssignFee, a.TaskId, $"Assign fee: {Describe(a.Title, a.JiraId)}", source, at, null),
+            TaskCompleted c when c.AssigneeId == this.GetPrimaryKey() =>
+                Entry(EntryKinds.Reward, c.Reward, c.TaskId, $"Reward: {Describe(c.Title, c.JiraId)}", source, at, null),
+            _ => null,
+        };
+        if (entry is not null) RaiseEvent(entry);
+    }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
 
     public async Task<PayoutResult> PayOut(DateOnly date)
     {

@@ -35,20 +35,19 @@ public sealed class AnalyticsDayGrain(IEventSerializer serializer) : JournaledGr
         return state;
     }
 
-    public async Task OnEventAsync(RecordedEvent recordedEvent)
+    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
+
+    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
     {
+        if (State.Counted.Contains(recordedEvent.EventId)) return;
         AnalyticsTaskPriced? priced = serializer.Deserialize(recordedEvent) switch
         {
             TaskAssigned a => new(recordedEvent.EventId, EntryKinds.AssignFee, a.AssignFee, a.TaskId, a.Title, a.JiraId, recordedEvent.Metadata.OccurredAt),
             TaskCompleted c => new(recordedEvent.EventId, EntryKinds.Reward, c.Reward, c.TaskId, c.Title, c.JiraId, recordedEvent.Metadata.OccurredAt),
             _ => null,
         };
-        if (priced is null) return;
-        await RunCommand(() =>
-        {
-            if (!State.Counted.Contains(recordedEvent.EventId)) RaiseEvent(priced);
-        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
-    }
+        if (priced is not null) RaiseEvent(priced);
+    }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
 
     public async Task<decimal> ManagementEarnings()
     {

@@ -21,16 +21,15 @@ public sealed class BalanceWatchGrain(IEventSerializer serializer) : JournaledGr
         return state;
     }
 
-    public async Task OnEventAsync(RecordedEvent recordedEvent)
+    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
+
+    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
     {
         if (serializer.Deserialize(recordedEvent) is not LedgerEntryRecorded entry) return;
-        await RunCommand(() =>
-        {
-            // Versions only grow, so a redelivered or older entry changes nothing.
-            if (State.Latest.TryGetValue(entry.AccountId, out var seen) && seen.Version >= recordedEvent.StreamVersion) return;
-            RaiseEvent(new AnalyticsBalanceSeen(entry.AccountId, recordedEvent.StreamVersion, entry.BalanceAfter));
-        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
-    }
+        // Versions only grow, so a redelivered or older entry changes nothing.
+        if (State.Latest.TryGetValue(entry.AccountId, out var seen) && seen.Version >= recordedEvent.StreamVersion) return;
+        RaiseEvent(new AnalyticsBalanceSeen(entry.AccountId, recordedEvent.StreamVersion, entry.BalanceAfter));
+    }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
 
     public async Task<int> NegativeBalances()
     {

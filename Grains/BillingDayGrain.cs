@@ -53,14 +53,13 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
         return state;
     }
 
-    public async Task OnEventAsync(RecordedEvent recordedEvent)
+    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
+
+    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
     {
-        if (serializer.Deserialize(recordedEvent) is not LedgerEntryRecorded entry) return;
-        await RunCommand(() =>
-        {
-            if (!State.Counted.Contains(recordedEvent.EventId)) RaiseEvent(new BillingDayCounted(recordedEvent.EventId, entry.Kind, Math.Abs(entry.Amount)));
-        }, DomainSubscriptions.ConsumerAttempts);
-    }
+        if (State.Counted.Contains(recordedEvent.EventId) || serializer.Deserialize(recordedEvent) is not LedgerEntryRecorded entry) return;
+        RaiseEvent(new BillingDayCounted(recordedEvent.EventId, entry.Kind, Math.Abs(entry.Amount)));
+    }, DomainSubscriptions.ConsumerAttempts);
 
     public async Task<DayDto> Get()
     {

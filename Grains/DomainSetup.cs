@@ -41,41 +41,42 @@ public static class DomainSubscriptions
         // Rule 3: each assignment charges its fee to the assignee, each completion credits the reward.
         yield return Route(Billing, (e, decoded, grains, _) => decoded switch
         {
-            TaskAssigned a => grains.GetGrain<IAccountGrain>(a.AssigneeId).OnEventAsync(e),
-            TaskCompleted c => grains.GetGrain<IAccountGrain>(c.AssigneeId).OnEventAsync(e),
-            _ => Task.CompletedTask,
+            TaskAssigned a => grains.GetGrain<IAccountGrain>(a.AssigneeId),
+            TaskCompleted c => grains.GetGrain<IAccountGrain>(c.AssigneeId),
+            _ => null,
         }, TaskAssignedType, TaskCompletedType);
 
         // Rule 7 and the Day view: ledger entries counted into their business day (payouts into the day they close).
         yield return Route(Accounting, (e, decoded, grains, calendar) => decoded is LedgerEntryRecorded entry
-            ? grains.GetGrain<IBillingDayGrain>(BusinessCalendar.Key(entry.PayoutDate ?? calendar.DateOf(entry.At))).OnEventAsync(e)
-            : Task.CompletedTask, LedgerEntryType);
+            ? grains.GetGrain<IBillingDayGrain>(BusinessCalendar.Key(entry.PayoutDate ?? calendar.DateOf(entry.At)))
+            : null, LedgerEntryType);
 
         // Rule 9: earnings and the most expensive task per day; balances for "negative now".
         yield return Route(Analytics, (e, decoded, grains, calendar) => decoded switch
         {
-            TaskAssigned or TaskCompleted => grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(calendar.DateOf(e.Metadata.OccurredAt))).OnEventAsync(e),
-            LedgerEntryRecorded => grains.GetGrain<IBalanceWatchGrain>(Singletons.Key).OnEventAsync(e),
-            _ => Task.CompletedTask,
+            TaskAssigned or TaskCompleted => grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(calendar.DateOf(e.Metadata.OccurredAt))),
+            LedgerEntryRecorded => grains.GetGrain<IBalanceWatchGrain>(Singletons.Key),
+            _ => null,
         }, TaskAssignedType, TaskCompletedType, LedgerEntryType);
 
         // Rule 11: "a task is assigned to you", and the payout email of rule 6.
         yield return Route(Notifications, (e, decoded, grains, _) => decoded switch
         {
-            TaskAssigned a => grains.GetGrain<IInboxGrain>(a.AssigneeId).OnEventAsync(e),
-            LedgerEntryRecorded { Kind: EntryKinds.Payout } p => grains.GetGrain<IInboxGrain>(p.AccountId).OnEventAsync(e),
-            _ => Task.CompletedTask,
+            TaskAssigned a => grains.GetGrain<IInboxGrain>(a.AssigneeId),
+            LedgerEntryRecorded { Kind: EntryKinds.Payout } p => grains.GetGrain<IInboxGrain>(p.AccountId),
+            _ => null,
         }, TaskAssignedType, LedgerEntryType);
     }
 
-    private static SubscriptionDefinition Route(string name, Func<RecordedEvent, object, IGrainFactory, BusinessCalendar, Task> route, params string[] types)
+    private static SubscriptionDefinition Route(string name, Func<RecordedEvent, object, IGrainFactory, BusinessCalendar, IEventConsumer?> route, params string[] types)
     {
         var wanted = types.ToHashSet(StringComparer.Ordinal);
         // Every handler dedupes by source event id and needs only each source stream in order (a task's completion after
-        // its assignment, an account's entries by version): the streams of a batch may go side by side.
-        return new SubscriptionDefinition(name, (e, services, _) => wanted.Contains(e.Type)
+        // its assignment, an account's entries by version): the streams of a batch may go side by side, and each
+        // grain's events of a batch go to it together.
+        return new SubscriptionDefinition(name, (e, services) => wanted.Contains(e.Type)
             ? route(e, services.GetRequiredService<IEventSerializer>().Deserialize(e), services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<BusinessCalendar>())
-            : Task.CompletedTask) { ConcurrentStreams = true };
+            : null) { ConcurrentStreams = true };
     }
 }
 

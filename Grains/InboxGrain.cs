@@ -25,25 +25,30 @@ public sealed class InboxGrain(IEventSerializer serializer, ILogger<InboxGrain> 
         return state;
     }
 
-    public async Task OnEventAsync(RecordedEvent recordedEvent)
+    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
+
+    public async Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents)
     {
         var me = this.GetPrimaryKey();
-        (string Kind, string Text)? notification = serializer.Deserialize(recordedEvent) switch
+        var emails = new List<string>();
+        await ConsumeAsync(recordedEvents, recordedEvent =>
         {
-            TaskAssigned a when a.AssigneeId == me =>
-                (NotificationKinds.TaskAssigned, $"Task \"{(a.JiraId is null ? a.Title : $"[{a.JiraId}] {a.Title}")}\" is assigned to you (assign fee ${a.AssignFee.ToString(CultureInfo.InvariantCulture)})."),
-            LedgerEntryRecorded { Kind: EntryKinds.Payout } p when p.AccountId == me =>
-                (NotificationKinds.Payout, $"You were paid ${(-p.Amount).ToString(CultureInfo.InvariantCulture)} for {BusinessCalendar.Key(p.PayoutDate!.Value)}."),
-            _ => null,
-        };
-        if (notification is null) return;
-        var added = await RunCommand(() =>
-        {
-            if (State.Sources.Contains(recordedEvent.EventId)) return false;
+            if (ReferenceEquals(recordedEvent, recordedEvents[0])) emails.Clear(); // a retried command decides again from the first event
+            if (State.Sources.Contains(recordedEvent.EventId)) return;
+            (string Kind, string Text)? notification = serializer.Deserialize(recordedEvent) switch
+            {
+                TaskAssigned a when a.AssigneeId == me =>
+                    (NotificationKinds.TaskAssigned, $"Task \"{(a.JiraId is null ? a.Title : $"[{a.JiraId}] {a.Title}")}\" is assigned to you (assign fee ${a.AssignFee.ToString(CultureInfo.InvariantCulture)})."),
+                LedgerEntryRecorded { Kind: EntryKinds.Payout } p when p.AccountId == me =>
+                    (NotificationKinds.Payout, $"You were paid ${(-p.Amount).ToString(CultureInfo.InvariantCulture)} for {BusinessCalendar.Key(p.PayoutDate!.Value)}."),
+                _ => null,
+            };
+            if (notification is null) return;
             RaiseEvent(new InboxNotified(Guid.CreateVersion7(), recordedEvent.EventId, notification.Value.Kind, notification.Value.Text));
-            return true;
+            if (notification.Value.Kind == NotificationKinds.Payout) emails.Add(notification.Value.Text);
         }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
-        if (added && notification.Value.Kind == NotificationKinds.Payout) logger.LogInformation("Payout email to user {User}: {Text}", me, notification.Value.Text);
+        // Sent once the notifications are durable.
+        foreach (var text in emails) logger.LogInformation("Payout email to user {User}: {Text}", me, text);
     }
 
     public async Task<IReadOnlyList<NotificationDto>> List()

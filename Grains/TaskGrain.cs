@@ -23,6 +23,9 @@ public sealed class TaskState
 [GrainType("task")]
 public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, object>, ITaskGrain
 {
+    // Most activations begin with Create on a fresh id: nothing to read. Every method refreshes or runs a command.
+    protected override bool ReadStateOnFirstUse => true;
+
     protected override TaskState Apply(TaskState state, object e, EventMetadata metadata)
     {
         switch (e)
@@ -65,7 +68,7 @@ public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, o
             if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
             RaiseEvent(new TaskCreated(taskId, title, jiraId, description, fee, reward, createdBy));
             RaiseEvent(new TaskAssigned(taskId, assignee, null, fee, AssignReasons.Created, null, title, jiraId));
-        });
+        }, refreshFirst: false); // "exists" never turns false again, and an existing stream makes this append a conflict: then it is decided again on read state
         return ToDto();
     }
 

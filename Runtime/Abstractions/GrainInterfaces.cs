@@ -27,6 +27,13 @@ public readonly record struct TickStatus(DateTimeOffset DueAt, TimeSpan Period, 
 public interface IEventConsumer : IGrain
 {
     Task OnEventAsync(RecordedEvent recordedEvent);
+
+    /// <summary>
+    /// Several events for this grain, in log order: handled as <see cref="OnEventAsync"/> would handle them one after
+    /// another, ideally as one command with one append (see JournaledGrain.ConsumeAsync). If it fails, the
+    /// subscription delivers the events one at a time instead, with retries and dead letters.
+    /// </summary>
+    Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents);
 }
 
 /// <summary>Read-only method: may interleave with other read-only calls, never with a writer (Orleans' [ReadOnly]).</summary>

@@ -36,6 +36,14 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
 
     protected virtual int SnapshotEvery => Runtime.Options.SnapshotEvery;
 
+    /// <summary>
+    /// True: the activation reads nothing; the stream is read when a command or a refresh first needs it. For grains
+    /// whose every method refreshes or runs a command (none answers from <see cref="State"/> as it stands) and whose
+    /// first call usually creates the stream: a creating command run without a refresh appends at version 0, and if
+    /// the stream exists after all that append conflicts, the state is read and the command decided again.
+    /// </summary>
+    protected virtual bool ReadStateOnFirstUse => false;
+
     /// <summary>The fold: returns the state after the event (may mutate and return the same instance).</summary>
     protected virtual TState Apply(TState state, TEvent @event) =>
         throw new InvalidOperationException($"{GetType().Name} must override one of the Apply methods.");
@@ -249,6 +257,20 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
         return true;
     }, attempts, refreshFirst);
 
+    /// <summary>
+    /// Consumes events as one command: each is decided in log order on the state its predecessors left, whatever it
+    /// raises carries its own correlation (and the event as causation), and all of it is confirmed with one append.
+    /// </summary>
+    protected Task ConsumeAsync(IReadOnlyList<RecordedEvent> events, Action<RecordedEvent> decide, int attempts = 2, bool refreshFirst = true) =>
+        RunCommand(() =>
+        {
+            foreach (var e in events)
+            {
+                using var context = RequestContext.Begin(e.Metadata.CorrelationId, e.EventId.ToString(), e.Metadata.ActorUserId);
+                decide(e);
+            }
+        }, attempts, refreshFirst);
+
     /// <summary>Reads this grain's confirmed events (for audit views), oldest first.</summary>
     protected async Task<IReadOnlyList<(RecordedEvent Recorded, TEvent Event)>> ReadEventsAsync(long afterVersion, int maxCount)
     {
@@ -256,7 +278,7 @@ public abstract class JournaledGrain<TState, TEvent> : Grain
         return recorded.Select(r => (r, (TEvent)Runtime.Serializer.Deserialize(r))).ToList();
     }
 
-    internal override Task LoadStateAsync(CancellationToken cancellationToken) => ReloadAsync(cancellationToken);
+    internal override Task LoadStateAsync(CancellationToken cancellationToken) => ReadStateOnFirstUse ? Task.CompletedTask : ReloadAsync(cancellationToken);
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {

@@ -39,10 +39,12 @@ public interface IEventStore
     }
 
     /// <summary>
-    /// How long a subscription partition waits after a wake-up (or a partial batch) before it reads, so that one read
-    /// picks up several commits: zero where a read is a memory lookup, a few milliseconds where it is a query.
+    /// What a subscription pump reads after a wake-up: the same events as <see cref="ReadPartitionAsync"/>, possibly
+    /// answered from a silo-wide copy of the log's newest part that covers every commit announced (through
+    /// <see cref="OnCommitted"/>) before the call. It may end earlier than the log does; the pump is woken again.
     /// </summary>
-    TimeSpan SubscriptionLinger => TimeSpan.Zero;
+    Task<IReadOnlyList<RecordedEvent>> ReadPartitionTailAsync(int partition, LogPosition after, int maxCount, CancellationToken ct = default) =>
+        ReadPartitionAsync(partition, after, maxCount, ct);
 
     /// <summary>
     /// True where each append waits for a round trip and a commit (a database): subscriptions that allow it

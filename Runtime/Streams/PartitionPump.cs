@@ -1,3 +1,4 @@
+using Ates.Runtime.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Ates.Runtime.Streams;
@@ -25,28 +26,44 @@ internal sealed class PartitionPump(
     public async Task RunAsync(CancellationToken stop)
     {
         var checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
-        // The checkpoint write of the previous batch, still in flight: the next batch is read and delivered while it
-        // is made durable (at-least-once allows that), and its fenced outcome is checked before the next write.
+        // Checkpoint writes trail delivery (at-least-once allows that): one write at a time is in flight, and while it
+        // is, later batches are delivered and only the newest position is written next; its fenced outcome is checked
+        // before that. `stored` is where the store's checkpoint is, or will be once `moving` lands.
+        var stored = checkpoint;
         Task<bool>? moving = null;
         try
         {
             while (!stop.IsCancellationRequested && lease.IsHeld(leaseName))
             {
                 wake.Rearm();
-                var batch = await store.ReadPartitionAsync(partition, checkpoint, options.SubscriptionBatchSize, stop).ConfigureAwait(false);
+                var batch = await store.ReadPartitionTailAsync(partition, checkpoint, options.SubscriptionBatchSize, stop).ConfigureAwait(false);
                 if (batch.Count == 0)
                 {
-                    if (!await SettleAsync(moving).ConfigureAwait(false)) checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
-                    moving = null;
-                    await wake.WaitAsync(options.SubscriptionPollInterval, time, stop).ConfigureAwait(false);
-                    await LingerAsync(stop).ConfigureAwait(false);
-                    // The subscription may have been rebuilt while we idled.
-                    checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+                    // Caught up: settle the trailing write and write the newest position before idling.
+                    if (!await SettleAsync(moving).ConfigureAwait(false))
+                    {
+                        (moving, checkpoint) = (null, await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false));
+                        stored = checkpoint;
+                        continue;
+                    }
+                    moving = stored == checkpoint ? null : Move(ref stored, checkpoint);
+                    // Woken by a commit: go on from where we are. After a quiet poll interval, read the checkpoint again,
+                    // in case the subscription was rebuilt meanwhile (a busy partition learns that from a refused move).
+                    if (!await wake.WaitAsync(options.SubscriptionPollInterval, time, stop).ConfigureAwait(false))
+                    {
+                        await SettleAsync(moving).ConfigureAwait(false);
+                        (moving, checkpoint) = (null, await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false));
+                        stored = checkpoint;
+                    }
                     continue;
                 }
 
                 var processed = checkpoint;
-                if (subscription.ConcurrentStreams && store.DeliverStreamsSideBySide)
+                if (subscription.ConcurrentStreams && subscription.Route is not null && RouteAll(batch) is { } consumers)
+                {
+                    processed = await DeliverToConsumersAsync(consumers, batch, checkpoint, stop).ConfigureAwait(false);
+                }
+                else if (subscription.ConcurrentStreams && store.DeliverStreamsSideBySide)
                 {
                     processed = await DeliverStreamsAsync(batch, checkpoint, stop).ConfigureAwait(false);
                 }
@@ -60,24 +77,60 @@ internal sealed class PartitionPump(
                     }
                 }
                 if (processed == checkpoint) continue;
-                // Caught up: let the next commits gather before the next read.
-                if (batch.Count < options.SubscriptionBatchSize) await LingerAsync(stop).ConfigureAwait(false);
-
+                checkpoint = processed;
+                if (moving is { IsCompleted: false }) continue; // written after the one in flight
                 if (!await SettleAsync(moving).ConfigureAwait(false))
                 {
-                    moving = null;
-                    checkpoint = await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false);
+                    (moving, checkpoint) = (null, await store.ReadCheckpointAsync(subscription.Name, partition, stop).ConfigureAwait(false));
+                    stored = checkpoint;
                     continue;
                 }
-                moving = store.TryMoveCheckpointAsync(subscription.Name, partition, checkpoint, processed, _fence, CancellationToken.None);
-                checkpoint = processed;
+                moving = Move(ref stored, checkpoint);
             }
         }
         finally
         {
-            // A graceful stop leaves the last move durable before the lease is handed back.
-            await SettleAsync(moving).ConfigureAwait(false);
+            // A graceful stop leaves the newest position durable before the lease is handed back.
+            if (await SettleAsync(moving).ConfigureAwait(false) && stored != checkpoint && lease.IsHeld(leaseName))
+                await SettleAsync(Move(ref stored, checkpoint)).ConfigureAwait(false);
         }
+    }
+
+    private Task<bool> Move(ref LogPosition stored, LogPosition next)
+    {
+        var moving = store.TryMoveCheckpointAsync(subscription.Name, partition, stored, next, _fence, CancellationToken.None);
+        stored = next;
+        return moving;
+    }
+
+    /// <summary>The batch's events grouped by consumer grain, in log order; null if routing any of them failed (it is then delivered as usual, to be retried and parked).</summary>
+    private List<(IEventConsumer Consumer, List<RecordedEvent> Events)>? RouteAll(IReadOnlyList<RecordedEvent> batch)
+    {
+        var groups = new Dictionary<GrainId, (IEventConsumer Consumer, List<RecordedEvent> Events)>();
+        try
+        {
+            foreach (var e in batch)
+            {
+                if (delivery.ConsumerOf(subscription, e) is not { } consumer) continue;
+                var id = ((GrainReference)(object)consumer).Id;
+                if (!groups.TryGetValue(id, out var group)) groups[id] = group = (consumer, []);
+                group.Events.Add(e);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null;
+        }
+        return groups.Values.ToList();
+    }
+
+    /// <summary>Each consumer grain's events of the batch in one call, the grains side by side; the batch's end once all are through, else where it was.</summary>
+    private async Task<LogPosition> DeliverToConsumersAsync(List<(IEventConsumer Consumer, List<RecordedEvent> Events)> consumers, IReadOnlyList<RecordedEvent> batch,
+        LogPosition checkpoint, CancellationToken stop)
+    {
+        bool MayGoOn() => !stop.IsCancellationRequested && lease.IsHeld(leaseName);
+        await Task.WhenAll(consumers.Select(c => delivery.DeliverToConsumerAsync(subscription, c.Consumer, c.Events, MayGoOn, stop))).ConfigureAwait(false);
+        return MayGoOn() ? batch[^1].Position : checkpoint;
     }
 
     /// <summary>Each stream of the batch in order, the streams side by side; the batch's end once every stream is through, else where it was.</summary>
@@ -94,10 +147,6 @@ internal sealed class PartitionPump(
         })).ConfigureAwait(false);
         return delivered.All(d => d) ? batch[^1].Position : checkpoint;
     }
-
-    /// <summary>A wall-clock pause (a cost knob of the store, not a semantic delay: a manual test clock must not stall it).</summary>
-    private Task LingerAsync(CancellationToken stop) =>
-        store.SubscriptionLinger <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(store.SubscriptionLinger, TimeProvider.System, stop);
 
     /// <summary>Awaits an in-flight checkpoint move; false when its fence refused it (the lease moved, or a rebuild).</summary>
     private async Task<bool> SettleAsync(Task<bool>? moving)

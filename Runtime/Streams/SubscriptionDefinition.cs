@@ -16,6 +16,17 @@ public sealed class SubscriptionDefinition(string name, Func<RecordedEvent, ISer
     public Func<RecordedEvent, IServiceProvider, CancellationToken, Task> Handle { get; } = handle;
 
     /// <summary>
+    /// A subscription that hands each event to a consumer grain (null: not for this subscription). With
+    /// <see cref="ConcurrentStreams"/>, the events of a batch meant for one grain go to it together
+    /// (<see cref="IEventConsumer.OnEventsAsync"/>): one command and one append per grain per batch, not per event.
+    /// </summary>
+    public SubscriptionDefinition(string name, Func<RecordedEvent, IServiceProvider, IEventConsumer?> route)
+        : this(name, (e, services, _) => route(e, services)?.OnEventAsync(e) ?? Task.CompletedTask) => Route = route;
+
+    /// <summary>The consumer grain of an event, for subscriptions made with a route; null otherwise.</summary>
+    public Func<RecordedEvent, IServiceProvider, IEventConsumer?>? Route { get; }
+
+    /// <summary>
     /// False (the default): one event at a time, in log order within the partition. True: the streams of a batch are
     /// delivered side by side, each stream's events still one at a time in log order (as Orleans delivers the streams
     /// of one queue), and the checkpoint moves only past a batch delivered whole, where the store says that pays
@@ -26,23 +37,19 @@ public sealed class SubscriptionDefinition(string name, Func<RecordedEvent, ISer
     /// <summary>Routes each event to the grain whose Guid key <paramref name="route"/> returns (null: not for this subscription).</summary>
     public static SubscriptionDefinition ToGrains<TGrain>(string name, Func<RecordedEvent, Guid?> route)
         where TGrain : IEventConsumer, IGrainWithGuidKey =>
-        new(name, (e, services, _) => route(e) is { } key
-            ? services.GetRequiredService<IGrainFactory>().GetGrain<TGrain>(key).OnEventAsync(e)
-            : Task.CompletedTask);
+        new(name, (e, services) => route(e) is { } key ? services.GetRequiredService<IGrainFactory>().GetGrain<TGrain>(key) : null);
 
     /// <summary>Routes each event to the grain whose string key <paramref name="route"/> returns (null: not for this subscription).</summary>
     public static SubscriptionDefinition ToGrains<TGrain>(string name, Func<RecordedEvent, string?> route)
         where TGrain : IEventConsumer, IGrainWithStringKey =>
-        new(name, (e, services, _) => route(e) is { } key
-            ? services.GetRequiredService<IGrainFactory>().GetGrain<TGrain>(key).OnEventAsync(e)
-            : Task.CompletedTask);
+        new(name, (e, services) => route(e) is { } key ? services.GetRequiredService<IGrainFactory>().GetGrain<TGrain>(key) : null);
 
     /// <summary>What [ImplicitStreamSubscription] declares: events of the namespaces go to the grain keyed by the stream's key.</summary>
     internal static SubscriptionDefinition Implicit(GrainClass grainClass)
     {
         var namespaces = grainClass.ImplicitNamespaces.ToHashSet(StringComparer.Ordinal);
-        return new SubscriptionDefinition($"implicit-{grainClass.TypeName}", (e, services, _) => namespaces.Contains(e.StreamNamespace)
-            ? services.GetRequiredService<GrainRuntime>().GetGrain<IEventConsumer>(new GrainId(grainClass.TypeName, e.StreamKey)).OnEventAsync(e)
-            : Task.CompletedTask);
+        return new SubscriptionDefinition($"implicit-{grainClass.TypeName}", (e, services) => namespaces.Contains(e.StreamNamespace)
+            ? services.GetRequiredService<GrainRuntime>().GetGrain<IEventConsumer>(new GrainId(grainClass.TypeName, e.StreamKey))
+            : null);
     }
 }

@@ -201,6 +201,11 @@ public sealed class TallyGrain(IEventSerializer serializer) : JournaledGrain<Tal
         Probe.Signal("tally");
     }
 
+    public async Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents)
+    {
+        foreach (var e in recordedEvents) await OnEventAsync(e);
+    }
+
     public Task<long> Total() => Task.FromResult(State.Total);
 }
 
@@ -220,6 +225,11 @@ public sealed class AuditGrain : Grain, IAuditGrain
         if (!_versions.Contains(recordedEvent.StreamVersion)) _versions.Add(recordedEvent.StreamVersion);
         Probe.Signal("audit");
         return Task.CompletedTask;
+    }
+
+    public async Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents)
+    {
+        foreach (var e in recordedEvents) await OnEventAsync(e);
     }
 
     public Task<IReadOnlyList<long>> Versions() => Task.FromResult<IReadOnlyList<long>>(_versions.ToList());

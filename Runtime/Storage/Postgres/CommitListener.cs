@@ -51,6 +51,8 @@ internal sealed class CommitListener : IAsyncDisposable
         {
             while (true)
             {
+                // One NOTIFY for the commits of the next moment: other silos' tails linger as long before they read anyway.
+                if (_options.TailLinger > TimeSpan.Zero) await Task.Delay(_options.TailLinger, TimeProvider.System, _stop.Token).ConfigureAwait(false);
                 string payload;
                 lock (_unsent)
                 {

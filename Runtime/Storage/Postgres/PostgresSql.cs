@@ -106,23 +106,34 @@ internal static class PostgresSql
 
     public const string ReadCheckpoint = "select tx, position from ates_checkpoints where subscription = @subscription and partition = @partition";
 
-    // The lease fence: the session that asks still holds the advisory lock (pg_locks shows a bigint key as two halves).
-    private const string LeaseHeld = """
-        (@fence_pid = 0 or exists (select 1 from pg_locks l where l.locktype = 'advisory' and l.granted and l.pid = @fence_pid
-                                   and l.objsubid = 1 and l.classid = @fence_hi::bigint::oid and l.objid = @fence_lo::bigint::oid))
-        """;
-
-    /// <summary>Moves a checkpoint that exists, only from the expected position and only under the lease.</summary>
-    public const string MoveCheckpoint = $"""
-        update ates_checkpoints set tx = @next_tx, position = @next_position
-        where subscription = @subscription and partition = @partition and tx = @tx and position = @position and {LeaseHeld}
-        """;
-
-    /// <summary>Creates a checkpoint that is still at the start of the log (no row), only under the lease.</summary>
-    public const string CreateCheckpoint = $"""
-        insert into ates_checkpoints (subscription, partition, tx, position)
-        select @subscription, @partition, @next_tx, @next_position where {LeaseHeld}
-        on conflict (subscription, partition) do nothing
+    /// <summary>
+    /// Moves a batch of checkpoints in one statement (one commit for every pump of the silo): each only from its
+    /// expected position (no row yet = the start of the log) and only while the asking session still holds the lease's
+    /// advisory lock (pg_locks shows a bigint key as two halves; a zero pid means no fence). Returns the moved ones.
+    /// </summary>
+    public const string MoveCheckpoints = """
+        with req as (
+            select * from unnest(@subscriptions::text[], @partitions::int[], @txs::bigint[], @positions::bigint[], @next_txs::bigint[],
+                                 @next_positions::bigint[], @fence_pids::int[], @fence_his::bigint[], @fence_los::bigint[])
+                as r(subscription, partition, tx, position, next_tx, next_position, fence_pid, fence_hi, fence_lo)
+        ), held as materialized (
+            select pid, classid, objid from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+        ), fenced as (
+            select * from req r
+            where r.fence_pid = 0 or exists (select 1 from held h where h.pid = r.fence_pid and h.classid = r.fence_hi::oid and h.objid = r.fence_lo::oid)
+        ), moved as (
+            update ates_checkpoints c set tx = f.next_tx, position = f.next_position
+            from fenced f
+            where (f.tx, f.position) <> (0, 0) and c.subscription = f.subscription and c.partition = f.partition
+              and c.tx = f.tx and c.position = f.position
+            returning c.subscription, c.partition
+        ), created as (
+            insert into ates_checkpoints (subscription, partition, tx, position)
+            select subscription, partition, next_tx, next_position from fenced where (tx, position) = (0, 0)
+            on conflict (subscription, partition) do nothing
+            returning subscription, partition
+        )
+        select subscription, partition from moved union all select subscription, partition from created
         """;
 
     public const string ResetCheckpoints = "delete from ates_checkpoints where subscription = @subscription";
