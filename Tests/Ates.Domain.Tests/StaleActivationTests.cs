@@ -14,6 +14,22 @@ public sealed class StaleActivationTests
             new EventMetadata(DateTimeOffset.UtcNow, null, null, null, null));
 
     [Fact]
+    public async Task A_task_id_that_exists_is_not_created_again_by_an_activation_that_never_read_it()
+    {
+        await using var ates = await DomainCluster.StartAsync();
+        var manager = await ates.UserAsync(Roles.Manager);
+        await ates.UserAsync(Roles.Worker);
+        var taskId = Guid.CreateVersion7();
+        var created = await ates.Silos[0].GrainFactory.GetGrain<ITaskGrain>(taskId).Create(new NewTask("First", null, null), manager.Id);
+
+        // Silo B activates the task for this call without reading it: its append at version 0 meets the existing stream.
+        var again = await Should.ThrowAsync<DomainException>(ates.Silos[1].GrainFactory.GetGrain<ITaskGrain>(taskId).Create(new NewTask("Second", null, null), manager.Id));
+        again.Error.ShouldBe(DomainError.Conflict);
+        (await ates.EventsAsync($"task/{taskId:N}")).Count.ShouldBe(2);
+        (await ates.Silos[1].GrainFactory.GetGrain<ITaskGrain>(taskId).Get())!.Title.ShouldBe(created.Title);
+    }
+
+    [Fact]
     public async Task A_payout_taken_on_a_silo_whose_account_copy_is_stale_pays_the_real_balance()
     {
         await using var ates = await DomainCluster.StartAsync();

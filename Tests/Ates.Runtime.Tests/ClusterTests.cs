@@ -79,7 +79,7 @@ public sealed class ClusterTests
         var leaving = cluster.Silos[1];
         await cluster.StopSiloAsync(leaving);
         leaving.HeldLeases.ShouldBeEmpty();
-        await Probe.UntilAsync("never", () => Task.FromResult(cluster.Silos.Single().HeldLeases.Count == 48)); // 16 partitions each of tally, implicit-audit and reminders
+        await Probe.UntilAsync("never", () => Task.FromResult(cluster.Silos.Single().HeldLeases.Count == 64)); // 16 partitions each of tally, batched-tally, implicit-audit and reminders
 
         var back = await cluster.StartAdditionalSiloAsync();
         await Probe.UntilAsync("never", () => Task.FromResult(back.HeldLeases.Count > 0));

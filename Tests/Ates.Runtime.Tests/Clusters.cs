@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Ates.Runtime.Storage.Embedded;
 using Ates.Runtime.Testing;
 
@@ -8,6 +9,13 @@ public static class Clusters
 {
     public static readonly SubscriptionDefinition Tally =
         SubscriptionDefinition.ToGrains<ITallyGrain>("tally", e => e.StreamNamespace == "counter" ? e.StreamKey : null);
+
+    /// <summary>Tallies of "batched" streams, whose events of one batch go to their grain together.</summary>
+    public static readonly SubscriptionDefinition BatchedTally =
+        new("batched-tally", (e, services) => e.StreamNamespace == "batched" ? services.GetRequiredService<IGrainFactory>().GetGrain<ITallyGrain>(e.StreamKey) : null)
+        {
+            ConcurrentStreams = true,
+        };
 
     public static Task<TestCluster> StartAsync(
         int silos = 1,
@@ -31,7 +39,11 @@ public static class Clusters
                     if (time is ManualTimeProvider) o.LeaseTtl = TimeSpan.FromDays(365);
                     options?.Invoke(o);
                 });
-                if (tally) silo.AddSubscription(Tally);
+                if (tally)
+                {
+                    silo.AddSubscription(Tally);
+                    silo.AddSubscription(BatchedTally);
+                }
             },
         });
 

@@ -135,6 +135,58 @@ public abstract class StoreConformance
     }
 
     [Fact]
+    public async Task Checkpoint_moves_made_at_the_same_time_each_succeed_or_fail_on_their_own_position()
+    {
+        await using var store = OpenStore(partitions: 8);
+        for (var p = 0; p < 8; p++) (await store.TryMoveCheckpointAsync("sub", p, LogPosition.Start, new LogPosition(0, 10))).ShouldBeTrue();
+
+        // Even partitions expect the right position, odd ones a wrong one; partition 0 is also moved twice from the same place.
+        var moves = Enumerable.Range(0, 8)
+            .Select(p => store.TryMoveCheckpointAsync("sub", p, new LogPosition(0, p % 2 == 0 ? 10 : 99), new LogPosition(0, 20 + p)))
+            .Append(store.TryMoveCheckpointAsync("sub", 0, new LogPosition(0, 10), new LogPosition(0, 40)))
+            .ToList();
+        var moved = await Task.WhenAll(moves);
+
+        for (var p = 1; p < 8; p++)
+        {
+            moved[p].ShouldBe(p % 2 == 0);
+            (await store.ReadCheckpointAsync("sub", p)).ShouldBe(new LogPosition(0, p % 2 == 0 ? 20 + p : 10));
+        }
+        (moved[0] ^ moved[8]).ShouldBeTrue(); // exactly one of the two moves from the same position wins
+        (await store.ReadCheckpointAsync("sub", 0)).ShouldBe(new LogPosition(0, moved[0] ? 20 : 40));
+    }
+
+    [Fact]
+    public async Task A_tail_read_sees_each_acknowledged_append_and_pages_like_a_partition_read()
+    {
+        await using var store = OpenStore(partitions: 2);
+        var after = new LogPosition[2];
+        for (var i = 0; i < 40; i++)
+        {
+            var stream = $"s/{i % 5}";
+            var appended = Event();
+            var result = await store.AppendAsync(stream, i / 5, stream, [appended]);
+            var partition = (await store.ReadStreamAsync(stream, result.NextExpectedVersion - 1, 1)).Single().Partition;
+            var seen = await store.ReadPartitionTailAsync(partition, after[partition], 100);
+            seen.Select(e => e.EventId).ShouldBe([appended.EventId]);
+            after[partition] = seen[0].Position;
+        }
+
+        for (var partition = 0; partition < 2; partition++)
+        {
+            var all = await store.ReadPartitionAsync(partition, LogPosition.Start, 1000);
+            var paged = new List<RecordedEvent>();
+            var position = LogPosition.Start;
+            for (var page = await store.ReadPartitionTailAsync(partition, position, 3); page.Count > 0; page = await store.ReadPartitionTailAsync(partition, position, 3))
+            {
+                paged.AddRange(page);
+                position = page[^1].Position;
+            }
+            paged.Select(e => e.EventId).ShouldBe(all.Select(e => e.EventId));
+        }
+    }
+
+    [Fact]
     public async Task Checkpoints_move_only_from_the_expected_position_and_reset_to_the_start()
     {
         await using var store = OpenStore();

@@ -111,6 +111,40 @@ public sealed class StreamTests
     }
 
     [Fact]
+    public async Task A_grain_gets_its_events_of_a_batch_in_one_call_and_a_poison_event_among_them_is_parked_alone()
+    {
+        await using var cluster = await Clusters.StartAsync(tally: true);
+        var serializer = cluster.Silos[0].Services.GetRequiredService<IEventSerializer>();
+        async Task AppendInOneCommitAsync(string key, params long[] amounts)
+        {
+            var events = amounts.Select(amount =>
+            {
+                var (type, version, data) = serializer.Serialize(new CounterAdded(amount));
+                return new EventData(Guid.CreateVersion7(), type, version, data, new EventMetadata(DateTimeOffset.UtcNow, null, null, null, null));
+            }).ToList();
+            await cluster.Store.AppendAsync($"batched/{key}", 0, $"batched/{key}", events);
+        }
+
+        // One commit of one stream: the partition's pump reads the events as one batch and hands them over in one call.
+        var clean = "clean-" + Guid.NewGuid();
+        await AppendInOneCommitAsync(clean, 1, 2, 3);
+        await UntilTalliedAsync(cluster, new Dictionary<string, long> { [clean] = 6 });
+        Probe.Entries($"tally-batches/{clean}").ShouldBe(["3"]);
+
+        // The call fails on the poison event and changes nothing; one at a time, the poison is parked and the rest count once.
+        var poisoned = "poisoned-" + Guid.NewGuid();
+        await AppendInOneCommitAsync(poisoned, 1, 2, -13, 4, 5);
+        await UntilTalliedAsync(cluster, new Dictionary<string, long> { [poisoned] = 12 });
+        Probe.Entries($"tally-batches/{poisoned}").ShouldBe(["5"]);
+        var parked = (await cluster.Silos[0].Services.GetRequiredService<SubscriptionOperations>().ListDeadLettersAsync())
+            .Where(d => d.StreamId == $"batched/{poisoned}").ToList();
+        parked.Count.ShouldBe(1);
+        parked[0].Subscription.ShouldBe("batched-tally");
+        parked[0].StreamVersion.ShouldBe(3);
+        parked[0].Attempts.ShouldBe(5);
+    }
+
+    [Fact]
     public async Task A_dead_letter_can_be_retried_after_the_cause_is_fixed_or_discarded()
     {
         await using var cluster = await Clusters.StartAsync(tally: true);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using Ates.Runtime;
 
@@ -192,18 +193,25 @@ public sealed class TallyGrain(IEventSerializer serializer) : JournaledGrain<Tal
 
     public async Task OnEventAsync(RecordedEvent recordedEvent)
     {
-        Probe.Log($"tally-deliveries/{this.GetPrimaryKeyString()}", recordedEvent.EventId.ToString());
-        var added = (CounterAdded)serializer.Deserialize(recordedEvent);
-        if (added.Amount == -13 && Probe.PoisonOn) throw new InvalidOperationException($"poison event {recordedEvent.EventId}");
-        if (State.Seen.Contains(recordedEvent.EventId)) return;
-        RaiseEvent(new TallyCounted(recordedEvent.EventId, added.Amount));
+        Count(recordedEvent);
         await ConfirmEvents();
         Probe.Signal("tally");
     }
 
+    /// <summary>Several at once, as one command (what a subscription with ConcurrentStreams and a route sends).</summary>
     public async Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents)
     {
-        foreach (var e in recordedEvents) await OnEventAsync(e);
+        Probe.Log($"tally-batches/{this.GetPrimaryKeyString()}", recordedEvents.Count.ToString(CultureInfo.InvariantCulture));
+        await ConsumeAsync(recordedEvents, Count);
+        Probe.Signal("tally");
+    }
+
+    private void Count(RecordedEvent recordedEvent)
+    {
+        Probe.Log($"tally-deliveries/{this.GetPrimaryKeyString()}", recordedEvent.EventId.ToString());
+        var added = (CounterAdded)serializer.Deserialize(recordedEvent);
+        if (added.Amount == -13 && Probe.PoisonOn) throw new InvalidOperationException($"poison event {recordedEvent.EventId}");
+        if (!State.Seen.Contains(recordedEvent.EventId)) RaiseEvent(new TallyCounted(recordedEvent.EventId, added.Amount));
     }
 
     public Task<long> Total() => Task.FromResult(State.Total);
