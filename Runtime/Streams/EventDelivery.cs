@@ -44,29 +44,28 @@ internal sealed class EventDelivery(IServiceProvider services, IAtesStore store,
         }
     }
 
+    private readonly ConsumerCalls _consumerCalls = new();
+
     /// <summary>The consumer grain a routed subscription sends the event to (null: none).</summary>
     public IEventConsumer? ConsumerOf(SubscriptionDefinition subscription, RecordedEvent e) => subscription.Route!(e, services);
 
     /// <summary>
-    /// Events of one batch meant for one consumer grain, handed over in one call. Should that fail, they are delivered
-    /// one at a time in log order, so only an event that fails on its own is retried and parked (handlers are
-    /// idempotent: whatever part of the call took effect is skipped the second time).
+    /// Events of one batch meant for one consumer grain, handed over in one call (merged with what other pumps have for
+    /// the same grain at the time: <see cref="ConsumerCalls"/>). Should that fail, they are delivered one at a time in
+    /// log order, so only an event that fails on its own is retried and parked (handlers are idempotent: whatever part
+    /// of the call took effect is skipped the second time).
     /// </summary>
     public async Task DeliverToConsumerAsync(SubscriptionDefinition subscription, IEventConsumer consumer, IReadOnlyList<RecordedEvent> events,
         Func<bool> mayGoOn, CancellationToken stop)
     {
-        if (events.Count > 1)
+        try
         {
-            try
-            {
-                using var request = RequestContext.Begin(events[0].Metadata.CorrelationId, events[0].EventId.ToString(), events[0].Metadata.ActorUserId);
-                await consumer.OnEventsAsync(events).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogInformation(ex, "{Subscription}: {Count} events for {Consumer} together failed; delivering them one at a time", subscription.Name, events.Count, consumer);
-            }
+            await _consumerCalls.CallAsync(consumer, events).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex)
+        {
+            logger.LogInformation(ex, "{Subscription}: {Count} events for {Consumer} together failed; delivering them one at a time", subscription.Name, events.Count, consumer);
         }
         foreach (var e in events)
         {
