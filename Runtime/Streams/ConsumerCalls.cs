@@ -12,6 +12,11 @@ namespace Ates.Runtime.Streams;
 internal sealed class ConsumerCalls
 {
     private readonly Dictionary<GrainId, List<Part>> _waiting = [];
+    // Subscriptions are background work: while the silo is saturated (a deep thread-pool queue, as in a shuffle of
+    // 100,000 tasks), at most one consumer call per core runs, so requests keep the CPU and consumers catch up
+    // after, in bigger merged calls. Otherwise calls run side by side, and an event reaches its grain at once.
+    private static readonly long SaturatedQueue = 32L * Environment.ProcessorCount;
+    private readonly SemaphoreSlim _whenSaturated = new(Environment.ProcessorCount);
 
     public Task CallAsync(IEventConsumer consumer, IReadOnlyList<RecordedEvent> events)
     {
@@ -34,6 +39,8 @@ internal sealed class ConsumerCalls
     {
         while (true)
         {
+            var throttled = ThreadPool.PendingWorkItemCount > SaturatedQueue;
+            if (throttled) await _whenSaturated.WaitAsync().ConfigureAwait(false);
             try
             {
                 var events = parts.Count == 1 ? parts[0].Events : parts.SelectMany(p => p.Events).ToList();
@@ -46,6 +53,10 @@ internal sealed class ConsumerCalls
             catch (Exception ex)
             {
                 foreach (var part in parts) part.Done.TrySetException(ex);
+            }
+            finally
+            {
+                if (throttled) _whenSaturated.Release();
             }
 
             lock (_waiting)
