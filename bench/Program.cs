@@ -1,7 +1,7 @@
 using Ates.Bench;
 using Spectre.Console;
 
-// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|http|shuffle|day-close|postgres|all] [--quick]
+// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|http|shuffle|day-close|postgres|postgres-appends|all] [--quick]
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 var results = new List<Measurement>();
@@ -13,9 +13,7 @@ if (which is "all" or "tasks") results.AddRange(await DomainBench.TasksAsync(qui
 if (which is "all" or "http") results.AddRange(await HttpBench.RunAsync(quick ? 50 : 300));
 if (which is "all" or "shuffle") results.AddRange(await DomainBench.ShuffleAsync(quick ? 10_000 : 100_000));
 if (which is "all" or "day-close") results.AddRange(await DomainBench.DayCloseAsync(quick ? 1_000 : 10_000));
-if (which is "pg-append") results.AddRange(await PostgresAppendBench.RunAsync(Environment.GetEnvironmentVariable("ATES_BENCH_POSTGRES")!, quick ? 200 : 1_000));
-if (which is "pg-tasks") results.AddRange(await DomainBench.TasksAsync(quick ? 6_400 : 32_000,
-    time => Ates.Runtime.Storage.Postgres.PostgresStore.OpenAsync(new() { ConnectionString = Environment.GetEnvironmentVariable("ATES_BENCH_POSTGRES")! }, time).GetAwaiter().GetResult(), "Postgres"));
+if (which is "postgres-appends") results.AddRange(await PostgresAppendBench.RunAsync(quick ? 200 : 1_000));
 if (which is "all" or "postgres") results.AddRange(await PostgresBench.RunAsync(quick));
 
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
