@@ -46,13 +46,6 @@ public interface IEventStore
     Task<IReadOnlyList<RecordedEvent>> ReadPartitionTailAsync(int partition, LogPosition after, int maxCount, CancellationToken ct = default) =>
         ReadPartitionAsync(partition, after, maxCount, ct);
 
-    /// <summary>
-    /// True where each append waits for a round trip and a commit (a database): subscriptions that allow it
-    /// (<see cref="SubscriptionDefinition.ConcurrentStreams"/>) then deliver a batch's streams side by side, so one
-    /// group commit carries their effects. In memory that only adds contention, so the embedded store says false.
-    /// </summary>
-    bool DeliverStreamsSideBySide => false;
-
     /// <summary>Called once per committed batch for each partition it touched, after commit. Wake-ups only: readers must still read.</summary>
     IDisposable OnCommitted(Action<int> partitionCommitted);
 }

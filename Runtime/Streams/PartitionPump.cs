@@ -63,10 +63,6 @@ internal sealed class PartitionPump(
                 {
                     processed = await DeliverToConsumersAsync(consumers, batch, checkpoint, stop).ConfigureAwait(false);
                 }
-                else if (subscription.ConcurrentStreams && store.DeliverStreamsSideBySide)
-                {
-                    processed = await DeliverStreamsAsync(batch, checkpoint, stop).ConfigureAwait(false);
-                }
                 else
                 {
                     foreach (var e in batch)
@@ -131,21 +127,6 @@ internal sealed class PartitionPump(
         bool MayGoOn() => !stop.IsCancellationRequested && lease.IsHeld(leaseName);
         await Task.WhenAll(consumers.Select(c => delivery.DeliverToConsumerAsync(subscription, c.Consumer, c.Events, MayGoOn, stop))).ConfigureAwait(false);
         return MayGoOn() ? batch[^1].Position : checkpoint;
-    }
-
-    /// <summary>Each stream of the batch in order, the streams side by side; the batch's end once every stream is through, else where it was.</summary>
-    private async Task<LogPosition> DeliverStreamsAsync(IReadOnlyList<RecordedEvent> batch, LogPosition checkpoint, CancellationToken stop)
-    {
-        var delivered = await Task.WhenAll(batch.GroupBy(e => e.StreamId, StringComparer.Ordinal).Select(async stream =>
-        {
-            foreach (var e in stream)
-            {
-                if (stop.IsCancellationRequested || !lease.IsHeld(leaseName)) return false;
-                await delivery.DeliverAsync(subscription, e, stop).ConfigureAwait(false);
-            }
-            return true;
-        })).ConfigureAwait(false);
-        return delivered.All(d => d) ? batch[^1].Position : checkpoint;
     }
 
     /// <summary>Awaits an in-flight checkpoint move; false when its fence refused it (the lease moved, or a rebuild).</summary>

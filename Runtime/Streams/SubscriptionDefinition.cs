@@ -27,11 +27,9 @@ public sealed class SubscriptionDefinition(string name, Func<RecordedEvent, ISer
     public Func<RecordedEvent, IServiceProvider, IEventConsumer?>? Route { get; }
 
     /// <summary>
-    /// False (the default): one event at a time, in log order within the partition. True, for handlers that only need
-    /// each source stream in order, and the checkpoint moves only past a batch delivered whole: with a
-    /// <see cref="Route"/>, each consumer grain gets its events of the batch in one call, the grains side by side;
-    /// without one, the streams of a batch are delivered side by side, each stream's events one at a time in log order
-    /// (as Orleans delivers the streams of one queue), where the store says that pays (<see cref="IEventStore.DeliverStreamsSideBySide"/>).
+    /// False (the default): one event at a time, in log order within the partition. True, for subscriptions made with a
+    /// <see cref="Route"/> whose handlers only need each source stream in order: each consumer grain gets its events of
+    /// a batch in one call, the grains side by side, and the checkpoint moves only past a batch delivered whole.
     /// </summary>
     public bool ConcurrentStreams { get; init; }
 

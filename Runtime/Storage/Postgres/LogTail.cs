@@ -65,6 +65,7 @@ internal sealed class LogTail : IAsyncDisposable
         if (TimeProvider.System.GetElapsedTime(Volatile.Read(ref _lastRoundAt)) > _options.TailMaxAge) target = Interlocked.Increment(ref _announced);
         while (Volatile.Read(ref _covered) < target)
         {
+            // Take the round before looking again: a round that finished in between is then seen as covered, not awaited.
             var round = Volatile.Read(ref _round);
             if (Volatile.Read(ref _covered) >= target) break;
             _due.Release();

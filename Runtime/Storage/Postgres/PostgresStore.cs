@@ -81,8 +81,6 @@ public sealed class PostgresStore : IAtesStore
 
     public int Partitions { get; }
 
-    public bool DeliverStreamsSideBySide => true;
-
     internal NpgsqlDataSource DataSource => _dataSource;
 
     // ---- events ----
@@ -142,15 +140,14 @@ public sealed class PostgresStore : IAtesStore
         await _tail.ReadAsync(partition, after, maxCount, ct).ConfigureAwait(false) ?? await ReadPartitionAsync(partition, after, maxCount, ct).ConfigureAwait(false);
 
     public Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(LogPosition after, int maxCount, CancellationToken ct = default) =>
-        ReadEventsAsync(_scans, PostgresSql.ReadAll, p =>
-        {
-            AddPosition(p, after);
-            p.AddWithValue("max", maxCount);
-        }, ct);
+        ReadLogAsync(_scans, after, maxCount, ct);
 
     /// <summary>The tail's read (<see cref="LogTail"/>): always the next page of the log, so one prepared plan fits every call.</summary>
     internal Task<IReadOnlyList<RecordedEvent>> ReadTailPageAsync(LogPosition after, int maxCount, CancellationToken ct) =>
-        ReadEventsAsync(_dataSource, PostgresSql.ReadAll, p =>
+        ReadLogAsync(_dataSource, after, maxCount, ct);
+
+    private Task<IReadOnlyList<RecordedEvent>> ReadLogAsync(NpgsqlDataSource source, LogPosition after, int maxCount, CancellationToken ct) =>
+        ReadEventsAsync(source, PostgresSql.ReadAll, p =>
         {
             AddPosition(p, after);
             p.AddWithValue("max", maxCount);
