@@ -9,12 +9,19 @@ public enum DomainError
 }
 
 /// <summary>A business rule refused a command; nothing changed. The gateway maps the kind to 400/404/403/409.</summary>
-public sealed class DomainException(DomainError error, string message, IReadOnlyDictionary<string, string[]>? errors = null) : Exception(message)
+[GenerateSerializer, Alias("ates.domain-exception")]
+public sealed class DomainException : Exception
 {
-    public DomainError Error { get; } = error;
+    public DomainException(DomainError error, string message, IReadOnlyDictionary<string, string[]>? errors = null) : base(message)
+    {
+        Error = error;
+        Errors = errors;
+    }
+
+    [Id(0)] public DomainError Error { get; }
 
     /// <summary>Field → messages, for invalid input.</summary>
-    public IReadOnlyDictionary<string, string[]>? Errors { get; } = errors;
+    [Id(1)] public IReadOnlyDictionary<string, string[]>? Errors { get; }
 
     public static DomainException Invalid(string field, string message) => new(DomainError.Invalid, message, new Dictionary<string, string[]> { [field] = [message] });
 }

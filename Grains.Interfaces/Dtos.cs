@@ -1,21 +1,31 @@
 namespace Ates.Grains.Interfaces;
 
-public sealed record UserDto(Guid Id, string Email, string Name, string Role, DateTimeOffset CreatedAt);
+[GenerateSerializer, Immutable, Alias("ates.user-dto")]
+public sealed record UserDto(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Email,
+    [property: Id(2)] string Name,
+    [property: Id(3)] string Role,
+    [property: Id(4)] DateTimeOffset CreatedAt);
 
 /// <summary>What the registry keeps to sign a user in; never leaves the silo.</summary>
-public sealed record UserCredentials(UserDto User, string PasswordHash);
+[GenerateSerializer, Immutable, Alias("ates.user-credentials")]
+public sealed record UserCredentials(
+    [property: Id(0)] UserDto User,
+    [property: Id(1)] string PasswordHash);
 
+[GenerateSerializer, Immutable, Alias("ates.task-dto")]
 public sealed record TaskDto(
-    Guid Id,
-    string Title,
-    string? JiraId,
-    string? Description,
-    string Status,
-    Guid AssigneeId,
-    decimal AssignFee,
-    decimal Reward,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? CompletedAt);
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string? JiraId,
+    [property: Id(3)] string? Description,
+    [property: Id(4)] string Status,
+    [property: Id(5)] Guid AssigneeId,
+    [property: Id(6)] decimal AssignFee,
+    [property: Id(7)] decimal Reward,
+    [property: Id(8)] DateTimeOffset CreatedAt,
+    [property: Id(9)] DateTimeOffset? CompletedAt);
 
 public static class TaskStatuses
 {
@@ -23,11 +33,22 @@ public static class TaskStatuses
     public const string Done = "done";
 }
 
-public sealed record TaskPage(IReadOnlyList<TaskDto> Items, string? Next);
+[GenerateSerializer, Immutable, Alias("ates.task-page")]
+public sealed record TaskPage(
+    [property: Id(0)] IReadOnlyList<TaskDto> Items,
+    [property: Id(1)] string? Next);
 
-public sealed record NewTask(string? Title, string? JiraId, string? Description);
+[GenerateSerializer, Immutable, Alias("ates.new-task")]
+public sealed record NewTask(
+    [property: Id(0)] string? Title,
+    [property: Id(1)] string? JiraId,
+    [property: Id(2)] string? Description);
 
-public sealed record AccountDto(Guid UserId, decimal Balance, decimal EarnedToday);
+[GenerateSerializer, Immutable, Alias("ates.account-dto")]
+public sealed record AccountDto(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] decimal Balance,
+    [property: Id(2)] decimal EarnedToday);
 
 public static class EntryKinds
 {
@@ -36,21 +57,61 @@ public static class EntryKinds
     public const string Payout = "payout";
 }
 
-public sealed record EntryDto(Guid Id, DateTimeOffset At, string Kind, decimal Amount, decimal BalanceAfter, Guid? TaskId, string Description);
+[GenerateSerializer, Immutable, Alias("ates.entry-dto")]
+public sealed record EntryDto(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] decimal Amount,
+    [property: Id(4)] decimal BalanceAfter,
+    [property: Id(5)] Guid? TaskId,
+    [property: Id(6)] string Description);
 
-public sealed record DayDto(DateOnly Date, decimal AssignFees, decimal Rewards, decimal ManagementEarnings, decimal Payouts, bool Closed);
+[GenerateSerializer, Immutable, Alias("ates.day-dto")]
+public sealed record DayDto(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] decimal AssignFees,
+    [property: Id(2)] decimal Rewards,
+    [property: Id(3)] decimal ManagementEarnings,
+    [property: Id(4)] decimal Payouts,
+    [property: Id(5)] bool Closed);
 
-public sealed record CloseDayResult(DateOnly Date, decimal PaidOut, int AccountsPaid);
+[GenerateSerializer, Immutable, Alias("ates.close-day-result")]
+public sealed record CloseDayResult(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] decimal PaidOut,
+    [property: Id(2)] int AccountsPaid);
 
-public sealed record PayoutResult(decimal Amount);
+[GenerateSerializer, Immutable, Alias("ates.payout-result")]
+public sealed record PayoutResult(
+    [property: Id(0)] decimal Amount);
 
-public sealed record AnalyticsSummary(DateOnly Date, decimal ManagementEarnings, int NegativeBalances);
+[GenerateSerializer, Immutable, Alias("ates.analytics-summary")]
+public sealed record AnalyticsSummary(
+    [property: Id(0)] DateOnly Date,
+    [property: Id(1)] decimal ManagementEarnings,
+    [property: Id(2)] int NegativeBalances);
 
-public sealed record ExpensiveTask(Guid Id, string Title, string? JiraId, decimal Reward, DateTimeOffset CompletedAt);
+[GenerateSerializer, Immutable, Alias("ates.expensive-task")]
+public sealed record ExpensiveTask(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string? JiraId,
+    [property: Id(3)] decimal Reward,
+    [property: Id(4)] DateTimeOffset CompletedAt);
 
-public sealed record MostExpensive(DateOnly From, DateOnly To, ExpensiveTask? Task);
+[GenerateSerializer, Immutable, Alias("ates.most-expensive")]
+public sealed record MostExpensive(
+    [property: Id(0)] DateOnly From,
+    [property: Id(1)] DateOnly To,
+    [property: Id(2)] ExpensiveTask? Task);
 
-public sealed record NotificationDto(Guid Id, DateTimeOffset At, string Kind, string Text);
+[GenerateSerializer, Immutable, Alias("ates.notification-dto")]
+public sealed record NotificationDto(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Kind,
+    [property: Id(3)] string Text);
 
 public static class NotificationKinds
 {

@@ -1,8 +1,9 @@
-using Ates.Runtime;
+using Orleans.Concurrency;
 
 namespace Ates.Grains.Interfaces;
 
 /// <summary>Users, their roles and password hashes, with an email index. One registry ("default") per cluster.</summary>
+[Alias("ates.users")]
 public interface IUserRegistryGrain : IGrainWithStringKey
 {
     Task<UserDto> Register(string email, string name, string role, string passwordHash);
@@ -23,10 +24,12 @@ public interface IUserRegistryGrain : IGrainWithStringKey
     Task<IReadOnlyList<Guid>> AssignableUserIds();
 }
 
+[Alias("ates.task")]
 public interface ITaskGrain : IGrainWithGuidKey
 {
     Task<TaskDto> Create(NewTask task, Guid createdBy);
 
+    [ReadOnly]
     Task<TaskDto?> Get();
 
     Task<TaskDto> Complete(Guid actorId);
@@ -35,20 +38,26 @@ public interface ITaskGrain : IGrainWithGuidKey
     Task<bool> Reassign(Guid assigneeId, Guid shuffleId);
 }
 
-/// <summary>Every task, for listing and for the shuffle. One board ("default"), read from the log.</summary>
+/// <summary>Every task, for listing and for the shuffle. One board ("default"), read from the journal.</summary>
+[Alias("ates.task-board")]
 public interface ITaskBoardGrain : IGrainWithStringKey
 {
     Task<TaskPage> List(Guid? assigneeId, string? status, int limit, string? after);
 
     /// <summary>Reassigns every open task to a uniformly random assignable user (managers and admins only).</summary>
+    /// <remarks>A hundred thousand open tasks take longer than Orleans' default 30 s response timeout.</remarks>
+    [ResponseTimeout("00:05:00")]
     Task<int> Shuffle(Guid actorId);
 }
 
 /// <summary>A user's account: a ledger of assign fees, rewards and payouts, fed by the billing subscription.</summary>
-public interface IAccountGrain : IEventConsumer, IGrainWithGuidKey
+[Alias("ates.account")]
+public interface IAccountGrain : IGrainWithGuidKey
 {
+    [ReadOnly]
     Task<AccountDto> Get();
 
+    [ReadOnly]
     Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to);
 
     /// <summary>Pays a positive balance out to zero for the closed day; once per day, whatever happens.</summary>
@@ -56,38 +65,56 @@ public interface IAccountGrain : IEventConsumer, IGrainWithGuidKey
 }
 
 /// <summary>One business day of accounting (key "yyyy-MM-dd"): totals from the ledger, and the day close.</summary>
-public interface IBillingDayGrain : IEventConsumer, IGrainWithStringKey
+[Alias("ates.billing-day")]
+public interface IBillingDayGrain : IGrainWithStringKey
 {
+    [ReadOnly]
     Task<DayDto> Get();
 
+    /// <remarks>Pays every account of the day; many thousands take longer than Orleans' default response timeout.</remarks>
+    [ResponseTimeout("00:05:00")]
     Task<CloseDayResult> Close();
 }
 
 /// <summary>Closes each business day after it ends, by a reminder ("default").</summary>
+[Alias("ates.billing-clock")]
 public interface IBillingClockGrain : IGrainWithStringKey
 {
+    /// <summary>Registers the reminder and closes at once whatever ended while no silo ran.</summary>
     Task Start();
 
+    /// <summary>Closes every business day that has ended and is not closed yet, in order (what the reminder does).</summary>
+    [ResponseTimeout("00:30:00")]
+    Task Tick();
+
+    [ReadOnly]
     Task<DateOnly?> ClosedThrough();
 }
 
 /// <summary>One business day of analytics (key "yyyy-MM-dd"): management earnings and the most expensive task.</summary>
-public interface IAnalyticsDayGrain : IEventConsumer, IGrainWithStringKey
+[Alias("ates.analytics-day")]
+public interface IAnalyticsDayGrain : IGrainWithStringKey
 {
+    [ReadOnly]
     Task<decimal> ManagementEarnings();
 
+    [ReadOnly]
     Task<ExpensiveTask?> MostExpensive();
 }
 
 /// <summary>The latest balance of every account, for "how many are negative now" ("default").</summary>
-public interface IBalanceWatchGrain : IEventConsumer, IGrainWithStringKey
+[Alias("ates.balance-watch")]
+public interface IBalanceWatchGrain : IGrainWithStringKey
 {
+    [ReadOnly]
     Task<int> NegativeBalances();
 }
 
 /// <summary>A user's notifications: tasks assigned to them, payouts.</summary>
-public interface IInboxGrain : IEventConsumer, IGrainWithGuidKey
+[Alias("ates.inbox")]
+public interface IInboxGrain : IGrainWithGuidKey
 {
+    [ReadOnly]
     Task<IReadOnlyList<NotificationDto>> List();
 }
 

@@ -1,6 +1,7 @@
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
+using Ates.Journal;
 
 namespace Ates.Grains;
 
@@ -19,28 +20,25 @@ public sealed class AccountState
 /// so at-least-once delivery moves money exactly once.
 /// </summary>
 [GrainType("account")]
-public sealed class AccountGrain(IEventSerializer serializer, BusinessCalendar calendar, TimeProvider time)
-    : JournaledGrain<AccountState, LedgerEntryRecorded>, IAccountGrain
+[ImplicitStreamSubscription(DomainSubscriptions.BillingAccounts)]
+public sealed class AccountGrain : SubscriberGrain<AccountState, LedgerEntryRecorded>, IAccountGrain
 {
     // A snapshot holds the whole ledger, so it is written after as many new events as it holds: amortised O(1) per event.
     protected override int SnapshotEvery => Math.Max(1000, State.Entries.Count);
 
-    protected override AccountState Apply(AccountState state, LedgerEntryRecorded e)
+    protected override void TransitionState(AccountState state, LedgerEntryRecorded e)
     {
         state.Balance = e.BalanceAfter;
         state.Entries.Add(e);
         state.Sources.Add(e.SourceId);
-        return state;
     }
 
-    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
-
-    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
+    protected override void Handle(JournalEvent journalEvent, object decoded)
     {
-        var source = recordedEvent.EventId.ToString();
+        var source = journalEvent.EventId.ToString();
         if (State.Sources.Contains(source)) return;
-        var at = recordedEvent.Metadata.OccurredAt;
-        var entry = serializer.Deserialize(recordedEvent) switch
+        var at = journalEvent.Metadata.OccurredAt;
+        var entry = decoded switch
         {
             TaskAssigned a when a.AssigneeId == this.GetPrimaryKey() =>
                 Entry(EntryKinds.AssignFee, -a.AssignFee, a.TaskId, $"Assign fee: {Describe(a.Title, a.JiraId)}", source, at, null),
@@ -48,39 +46,35 @@ public sealed class AccountGrain(IEventSerializer serializer, BusinessCalendar c
                 Entry(EntryKinds.Reward, c.Reward, c.TaskId, $"Reward: {Describe(c.Title, c.JiraId)}", source, at, null),
             _ => null,
         };
-        if (entry is not null) RaiseEvent(entry);
-    }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
+        if (entry is not null) Raise(entry);
+    }
 
-    public async Task<PayoutResult> PayOut(DateOnly date)
+    public Task<PayoutResult> PayOut(DateOnly date)
     {
         var source = $"payout:{BusinessCalendar.Key(date)}";
-        return await RunCommand(() =>
+        return Decide(() =>
         {
             if (State.Sources.Contains(source)) return new PayoutResult(-State.Entries.First(e => e.SourceId == source).Amount);
             if (State.Balance <= 0) return new PayoutResult(0); // negative balances carry over
             var amount = State.Balance;
-            RaiseEvent(Entry(EntryKinds.Payout, -amount, null, $"Payout for {BusinessCalendar.Key(date)}", source, time.GetUtcNow(), date));
+            Raise(Entry(EntryKinds.Payout, -amount, null, $"Payout for {BusinessCalendar.Key(date)}", source, Calendar.Now, date));
             return new PayoutResult(amount);
-        }, DomainSubscriptions.ConsumerAttempts);
+        }, attempts: DomainSubscriptions.ConsumerAttempts);
     }
 
-    public async Task<AccountDto> Get()
+    public Task<AccountDto> Get()
     {
-        await RefreshAsync();
-        var today = calendar.Today;
-        var earnedToday = State.Entries.Where(e => e.Kind != EntryKinds.Payout && calendar.DateOf(e.At) == today).Sum(e => e.Amount);
-        return new AccountDto(this.GetPrimaryKey(), State.Balance, earnedToday);
+        var today = Calendar.Today;
+        var earnedToday = State.Entries.Where(e => e.Kind != EntryKinds.Payout && Calendar.DateOf(e.At) == today).Sum(e => e.Amount);
+        return Task.FromResult(new AccountDto(this.GetPrimaryKey(), State.Balance, earnedToday));
     }
 
-    public async Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to)
-    {
-        await RefreshAsync();
-        return State.Entries
-            .Where(e => (from is null || calendar.DateOf(e.At) >= from) && (to is null || calendar.DateOf(e.At) <= to))
+    public Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to) =>
+        Task.FromResult<IReadOnlyList<EntryDto>>(State.Entries
+            .Where(e => (from is null || Calendar.DateOf(e.At) >= from) && (to is null || Calendar.DateOf(e.At) <= to))
             .Reverse()
             .Select(e => new EntryDto(e.EntryId, e.At, e.Kind, e.Amount, e.BalanceAfter, e.TaskId, e.Description))
-            .ToList();
-    }
+            .ToList());
 
     private LedgerEntryRecorded Entry(string kind, decimal amount, Guid? taskId, string description, string source, DateTimeOffset at, DateOnly? payoutDate) =>
         new(Guid.CreateVersion7(at), this.GetPrimaryKey(), kind, amount, State.Balance + amount, taskId, description, source, at, payoutDate);

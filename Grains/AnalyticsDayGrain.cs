@@ -1,6 +1,7 @@
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
+using Ates.Journal;
 
 namespace Ates.Grains;
 
@@ -14,50 +15,38 @@ public sealed class AnalyticsDayState
 
 /// <summary>Rules 7 and 9 for one business day, from task events (prices as the events carry them).</summary>
 [GrainType("analyticsday")]
-public sealed class AnalyticsDayGrain(IEventSerializer serializer) : JournaledGrain<AnalyticsDayState, AnalyticsTaskPriced>, IAnalyticsDayGrain
+[ImplicitStreamSubscription(DomainSubscriptions.AnalyticsDays)]
+public sealed class AnalyticsDayGrain : SubscriberGrain<AnalyticsDayState, AnalyticsTaskPriced>, IAnalyticsDayGrain
 {
     // The dedupe set grows all day; snapshot after as many events as it holds so snapshots stay amortised O(1).
     protected override int SnapshotEvery => Math.Max(1000, State.Counted.Count);
 
-    protected override AnalyticsDayState Apply(AnalyticsDayState state, AnalyticsTaskPriced e)
+    protected override void TransitionState(AnalyticsDayState state, AnalyticsTaskPriced e)
     {
         state.Counted.Add(e.SourceEventId);
         if (e.Kind == EntryKinds.AssignFee)
         {
             state.AssignFees += e.Amount;
+            return;
         }
-        else
-        {
-            state.Rewards += e.Amount;
-            var candidate = new ExpensiveTask(e.TaskId, e.Title ?? "", e.JiraId, e.Amount, e.At);
-            if (state.MostExpensive is null || DomainQueries.MoreExpensive(candidate, state.MostExpensive)) state.MostExpensive = candidate;
-        }
-        return state;
+        state.Rewards += e.Amount;
+        var candidate = new ExpensiveTask(e.TaskId, e.Title ?? "", e.JiraId, e.Amount, e.At);
+        if (state.MostExpensive is null || DomainQueries.MoreExpensive(candidate, state.MostExpensive)) state.MostExpensive = candidate;
     }
 
-    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
-
-    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
+    protected override void Handle(JournalEvent journalEvent, object decoded)
     {
-        if (State.Counted.Contains(recordedEvent.EventId)) return;
-        AnalyticsTaskPriced? priced = serializer.Deserialize(recordedEvent) switch
+        if (State.Counted.Contains(journalEvent.EventId)) return;
+        AnalyticsTaskPriced? priced = decoded switch
         {
-            TaskAssigned a => new(recordedEvent.EventId, EntryKinds.AssignFee, a.AssignFee, a.TaskId, a.Title, a.JiraId, recordedEvent.Metadata.OccurredAt),
-            TaskCompleted c => new(recordedEvent.EventId, EntryKinds.Reward, c.Reward, c.TaskId, c.Title, c.JiraId, recordedEvent.Metadata.OccurredAt),
+            TaskAssigned a => new(journalEvent.EventId, EntryKinds.AssignFee, a.AssignFee, a.TaskId, a.Title, a.JiraId, journalEvent.Metadata.OccurredAt),
+            TaskCompleted c => new(journalEvent.EventId, EntryKinds.Reward, c.Reward, c.TaskId, c.Title, c.JiraId, journalEvent.Metadata.OccurredAt),
             _ => null,
         };
-        if (priced is not null) RaiseEvent(priced);
-    }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
-
-    public async Task<decimal> ManagementEarnings()
-    {
-        await RefreshAsync();
-        return State.AssignFees - State.Rewards;
+        if (priced is not null) Raise(priced);
     }
 
-    public async Task<ExpensiveTask?> MostExpensive()
-    {
-        await RefreshAsync();
-        return State.MostExpensive;
-    }
+    public Task<decimal> ManagementEarnings() => Task.FromResult(State.AssignFees - State.Rewards);
+
+    public Task<ExpensiveTask?> MostExpensive() => Task.FromResult(State.MostExpensive);
 }

@@ -1,6 +1,7 @@
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
+using Ates.Journal;
 
 namespace Ates.Grains;
 
@@ -11,29 +12,20 @@ public sealed class BalanceWatchState
 
 /// <summary>Rule 9's "negative balances now": the latest balance of each account, newest by account stream version wins.</summary>
 [GrainType("balancewatch")]
-public sealed class BalanceWatchGrain(IEventSerializer serializer) : JournaledGrain<BalanceWatchState, AnalyticsBalanceSeen>, IBalanceWatchGrain
+[ImplicitStreamSubscription(DomainSubscriptions.AnalyticsBalances)]
+public sealed class BalanceWatchGrain : SubscriberGrain<BalanceWatchState, AnalyticsBalanceSeen>, IBalanceWatchGrain
 {
     protected override int SnapshotEvery => Math.Max(1000, State.Latest.Count);
 
-    protected override BalanceWatchState Apply(BalanceWatchState state, AnalyticsBalanceSeen e)
-    {
-        state.Latest[e.AccountId] = e;
-        return state;
-    }
+    protected override void TransitionState(BalanceWatchState state, AnalyticsBalanceSeen e) => state.Latest[e.AccountId] = e;
 
-    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
-
-    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
+    protected override void Handle(JournalEvent journalEvent, object decoded)
     {
-        if (serializer.Deserialize(recordedEvent) is not LedgerEntryRecorded entry) return;
+        if (decoded is not LedgerEntryRecorded entry) return;
         // Versions only grow, so a redelivered or older entry changes nothing.
-        if (State.Latest.TryGetValue(entry.AccountId, out var seen) && seen.Version >= recordedEvent.StreamVersion) return;
-        RaiseEvent(new AnalyticsBalanceSeen(entry.AccountId, recordedEvent.StreamVersion, entry.BalanceAfter));
-    }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
-
-    public async Task<int> NegativeBalances()
-    {
-        await RefreshAsync();
-        return State.Latest.Values.Count(b => b.Balance < 0);
+        if (State.Latest.TryGetValue(entry.AccountId, out var seen) && seen.Version >= journalEvent.StreamVersion) return;
+        Raise(new AnalyticsBalanceSeen(entry.AccountId, journalEvent.StreamVersion, entry.BalanceAfter));
     }
+
+    public Task<int> NegativeBalances() => Task.FromResult(State.Latest.Values.Count(b => b.Balance < 0));
 }

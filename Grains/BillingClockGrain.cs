@@ -1,6 +1,6 @@
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Ates.Grains;
@@ -11,44 +11,49 @@ public sealed class BillingClockState
 }
 
 /// <summary>
-/// Rule 6's trigger: a durable reminder that, every check period, closes each business day that has ended and is not
-/// closed yet, in order. A day that ended while no silo ran is closed at the next start, when the overdue reminder fires.
+/// Rule 6's trigger: an Orleans reminder that, every check period, closes each business day that has ended and is not
+/// closed yet, in order. <see cref="Start"/> runs when a silo starts: it registers the reminder and closes at once what
+/// ended while no silo ran (in embedded mode reminders live in memory, so the clock catches up from its own state).
 /// </summary>
 [GrainType("billingclock")]
-public sealed class BillingClockGrain(BusinessCalendar calendar, DomainOptions options, ILogger<BillingClockGrain> logger)
-    : JournaledGrain<BillingClockState, BillingClockAdvanced>, IBillingClockGrain, IRemindable
+public sealed class BillingClockGrain(DomainOptions options, ILogger<BillingClockGrain> logger)
+    : EventSourcedGrain<BillingClockState, BillingClockAdvanced>, IBillingClockGrain, IRemindable
 {
     private const string Reminder = "close-days";
 
-    protected override BillingClockState Apply(BillingClockState state, BillingClockAdvanced e)
-    {
-        state.ClosedThrough = e.Through;
-        return state;
-    }
+    protected override void TransitionState(BillingClockState state, BillingClockAdvanced e) => state.ClosedThrough = e.Through;
 
     public async Task Start()
     {
         // Nothing happened before the first start, so there is nothing before today to close.
-        await RunCommand(() =>
+        await Decide(() =>
         {
-            if (State.ClosedThrough is null) RaiseEvent(new BillingClockAdvanced(calendar.Today.AddDays(-1)));
-        }, DomainSubscriptions.ConsumerAttempts);
-        if ((await GetReminders()).All(r => r.Name != Reminder))
+            if (State.ClosedThrough is null) Raise(new BillingClockAdvanced(Calendar.Today.AddDays(-1)));
+        });
+        await this.RegisterOrUpdateReminder(Reminder, options.DayCloseCheckPeriod, options.DayCloseCheckPeriod);
+        // Catch up after this call, so a silo's start never waits for a day close.
+        _ = CatchUpLaterAsync(this.AsReference<IBillingClockGrain>());
+    }
+
+    private async Task CatchUpLaterAsync(IBillingClockGrain self)
+    {
+        try
         {
-            await RegisterOrUpdateReminder(Reminder, options.DayCloseCheckPeriod, options.DayCloseCheckPeriod);
+            await self.Tick();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Closing the days that ended while no silo ran failed; the reminder tries again");
         }
     }
 
-    public async Task<DateOnly?> ClosedThrough()
-    {
-        await RefreshAsync();
-        return State.ClosedThrough;
-    }
+    public Task<DateOnly?> ClosedThrough() => Task.FromResult(State.ClosedThrough);
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Tick();
+
+    public async Task Tick()
     {
-        await RefreshAsync();
-        var today = calendar.Today;
+        var today = Calendar.Today;
         for (var date = State.ClosedThrough!.Value.AddDays(1); date < today; date = date.AddDays(1))
         {
             try
@@ -61,9 +66,9 @@ public sealed class BillingClockGrain(BusinessCalendar calendar, DomainOptions o
                 return; // billing is behind; the next tick tries again
             }
             var closed = date;
-            await RunCommand(() =>
+            await Decide(() =>
             {
-                if (State.ClosedThrough < closed) RaiseEvent(new BillingClockAdvanced(closed));
+                if (State.ClosedThrough < closed) Raise(new BillingClockAdvanced(closed));
             }, DomainSubscriptions.ConsumerAttempts);
         }
     }

@@ -1,6 +1,7 @@
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
+using Ates.Journal;
 using Microsoft.Extensions.Logging;
 
 namespace Ates.Grains;
@@ -20,8 +21,8 @@ public sealed class BillingDayState
 /// balance to zero, and records the result once: closing again returns that result and changes nothing.
 /// </summary>
 [GrainType("billingday")]
-public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalendar calendar, SubscriptionOperations subscriptions, TimeProvider time,
-    ILogger<BillingDayGrain> logger) : JournaledGrain<BillingDayState, object>, IBillingDayGrain
+[ImplicitStreamSubscription(DomainSubscriptions.AccountingDays)]
+public sealed class BillingDayGrain(ISubscriptionProgress subscriptions, ILogger<BillingDayGrain> logger) : SubscriberGrain<BillingDayState, object>, IBillingDayGrain
 {
     private const int PayoutParallelism = 128;
 
@@ -30,7 +31,7 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
     // The dedupe set grows all day; snapshot after as many events as it holds so snapshots stay amortised O(1).
     protected override int SnapshotEvery => Math.Max(1000, State.Counted.Count);
 
-    protected override BillingDayState Apply(BillingDayState state, object e)
+    protected override void TransitionState(BillingDayState state, object e)
     {
         switch (e)
         {
@@ -50,31 +51,24 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
                 state.Closed = closed;
                 break;
         }
-        return state;
     }
 
-    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
-
-    public Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents) => ConsumeAsync(recordedEvents, recordedEvent =>
+    protected override void Handle(JournalEvent journalEvent, object decoded)
     {
-        if (State.Counted.Contains(recordedEvent.EventId) || serializer.Deserialize(recordedEvent) is not LedgerEntryRecorded entry) return;
-        RaiseEvent(new BillingDayCounted(recordedEvent.EventId, entry.Kind, Math.Abs(entry.Amount)));
-    }, DomainSubscriptions.ConsumerAttempts);
-
-    public async Task<DayDto> Get()
-    {
-        await RefreshAsync();
-        return new DayDto(Date, State.AssignFees, State.Rewards, State.AssignFees - State.Rewards, State.Payouts, State.Closed is not null);
+        if (State.Counted.Contains(journalEvent.EventId) || decoded is not LedgerEntryRecorded entry) return;
+        Raise(new BillingDayCounted(journalEvent.EventId, entry.Kind, Math.Abs(entry.Amount)));
     }
+
+    public Task<DayDto> Get() =>
+        Task.FromResult(new DayDto(Date, State.AssignFees, State.Rewards, State.AssignFees - State.Rewards, State.Payouts, State.Closed is not null));
 
     public async Task<CloseDayResult> Close()
     {
         DomainQueries.EnsureSupported(Date);
-        await RefreshAsync();
         if (State.Closed is { } done) return new CloseDayResult(done.Date, done.PaidOut, done.AccountsPaid);
-        if (!calendar.HasEnded(Date)) throw DomainException.Invalid("date", $"{BusinessCalendar.Key(Date)} has not ended yet.");
-        var end = calendar.StartOf(Date.AddDays(1));
-        var watermark = await subscriptions.GetWatermarkAsync(DomainSubscriptions.Billing);
+        if (!Calendar.HasEnded(Date)) throw DomainException.Invalid("date", $"{BusinessCalendar.Key(Date)} has not ended yet.");
+        var end = Calendar.StartOf(Date.AddDays(1));
+        var watermark = await subscriptions.EarliestUndeliveredAsync(DomainSubscriptions.Billing) ?? Calendar.Now;
         if (watermark < end)
         {
             throw new DomainException(DomainError.Conflict, $"Billing has processed events up to {watermark:O} only; {BusinessCalendar.Key(Date)} closes once it passes {end:O}.");
@@ -83,25 +77,21 @@ public sealed class BillingDayGrain(IEventSerializer serializer, BusinessCalenda
         var users = await GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key).List();
         decimal paidOut = 0;
         var accountsPaid = 0;
-        var sync = new Lock();
         // A crash in here is safe: each account pays out once per day whatever happens, so the next attempt adds up the same.
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = PayoutParallelism }, async (user, _) =>
+        await Concurrently.ForEachAsync(users, PayoutParallelism, async user =>
         {
             var payout = await GrainFactory.GetGrain<IAccountGrain>(user.Id).PayOut(Date);
             if (payout.Amount <= 0) return;
-            lock (sync)
-            {
-                paidOut += payout.Amount;
-                accountsPaid++;
-            }
+            paidOut += payout.Amount; // the calls' continuations run on this grain, one at a time
+            accountsPaid++;
         });
 
-        var result = await RunCommand(() =>
+        var result = await Decide(() =>
         {
-            if (State.Closed is null) RaiseEvent(new BillingDayClosed(Date, paidOut, accountsPaid));
+            if (State.Closed is null) Raise(new BillingDayClosed(Date, paidOut, accountsPaid));
             return State.Closed!;
         }, DomainSubscriptions.ConsumerAttempts);
-        logger.LogInformation("Closed {Date}: paid {PaidOut} to {Accounts} accounts at {Now}", result.Date, result.PaidOut, result.AccountsPaid, time.GetUtcNow());
+        logger.LogInformation("Closed {Date}: paid {PaidOut} to {Accounts} accounts at {Now}", result.Date, result.PaidOut, result.AccountsPaid, Calendar.Now);
         return new CloseDayResult(result.Date, result.PaidOut, result.AccountsPaid);
     }
 }

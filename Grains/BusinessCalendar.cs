@@ -7,6 +7,9 @@ public sealed class BusinessCalendar(TimeZoneInfo zone, TimeProvider time)
 
     public DateOnly DateOf(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Zone).DateTime);
 
+    /// <summary>Now, on the domain's clock (tests move it).</summary>
+    public DateTimeOffset Now => time.GetUtcNow();
+
     public DateOnly Today => DateOf(time.GetUtcNow());
 
     /// <summary>The instant the day begins (local midnight), as UTC.</summary>

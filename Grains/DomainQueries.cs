@@ -1,5 +1,5 @@
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
+
 
 namespace Ates.Grains;
 

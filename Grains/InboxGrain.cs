@@ -1,7 +1,8 @@
 using System.Globalization;
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
+using Ates.Journal;
 using Microsoft.Extensions.Logging;
 
 namespace Ates.Grains;
@@ -12,48 +13,46 @@ public sealed class InboxState
     public HashSet<Guid> Sources { get; set; } = [];
 }
 
-/// <summary>Rule 11: a user's notifications. A payout notification is the "email" of rule 6, logged as sent.</summary>
+/// <summary>Rule 11: a user's notifications. A payout notification is the "email" of rule 6, logged as sent once it is recorded.</summary>
 [GrainType("inbox")]
-public sealed class InboxGrain(IEventSerializer serializer, ILogger<InboxGrain> logger) : JournaledGrain<InboxState, InboxNotified>, IInboxGrain
+[ImplicitStreamSubscription(DomainSubscriptions.NotificationInboxes)]
+public sealed class InboxGrain(ILogger<InboxGrain> logger) : SubscriberGrain<InboxState, InboxNotified>, IInboxGrain
 {
+    private readonly List<string> _emails = [];
+
     protected override int SnapshotEvery => Math.Max(100, State.Notifications.Count);
 
-    protected override InboxState Apply(InboxState state, InboxNotified e, EventMetadata metadata)
+    protected override void TransitionState(InboxState state, InboxNotified e)
     {
         state.Sources.Add(e.SourceEventId);
-        state.Notifications.Add(new NotificationDto(e.NotificationId, metadata.OccurredAt, e.Kind, e.Text));
-        return state;
+        state.Notifications.Add(new NotificationDto(e.NotificationId, Applying.OccurredAt, e.Kind, e.Text));
     }
 
-    public Task OnEventAsync(RecordedEvent recordedEvent) => OnEventsAsync([recordedEvent]);
-
-    public async Task OnEventsAsync(IReadOnlyList<RecordedEvent> recordedEvents)
+    protected override void Handle(JournalEvent journalEvent, object decoded)
     {
+        if (State.Sources.Contains(journalEvent.EventId)) return;
         var me = this.GetPrimaryKey();
-        var emails = new List<string>();
-        await ConsumeAsync(recordedEvents, recordedEvent =>
+        (string Kind, string Text)? notification = decoded switch
         {
-            if (ReferenceEquals(recordedEvent, recordedEvents[0])) emails.Clear(); // a retried command decides again from the first event
-            if (State.Sources.Contains(recordedEvent.EventId)) return;
-            (string Kind, string Text)? notification = serializer.Deserialize(recordedEvent) switch
-            {
-                TaskAssigned a when a.AssigneeId == me =>
-                    (NotificationKinds.TaskAssigned, $"Task \"{(a.JiraId is null ? a.Title : $"[{a.JiraId}] {a.Title}")}\" is assigned to you (assign fee ${a.AssignFee.ToString(CultureInfo.InvariantCulture)})."),
-                LedgerEntryRecorded { Kind: EntryKinds.Payout } p when p.AccountId == me =>
-                    (NotificationKinds.Payout, $"You were paid ${(-p.Amount).ToString(CultureInfo.InvariantCulture)} for {BusinessCalendar.Key(p.PayoutDate!.Value)}."),
-                _ => null,
-            };
-            if (notification is null) return;
-            RaiseEvent(new InboxNotified(Guid.CreateVersion7(), recordedEvent.EventId, notification.Value.Kind, notification.Value.Text));
-            if (notification.Value.Kind == NotificationKinds.Payout) emails.Add(notification.Value.Text);
-        }, DomainSubscriptions.ConsumerAttempts, refreshFirst: false);
-        // Sent once the notifications are durable.
-        foreach (var text in emails) logger.LogInformation("Payout email to user {User}: {Text}", me, text);
+            TaskAssigned a when a.AssigneeId == me =>
+                (NotificationKinds.TaskAssigned, $"Task \"{(a.JiraId is null ? a.Title : $"[{a.JiraId}] {a.Title}")}\" is assigned to you (assign fee ${a.AssignFee.ToString(CultureInfo.InvariantCulture)})."),
+            LedgerEntryRecorded { Kind: EntryKinds.Payout } p when p.AccountId == me =>
+                (NotificationKinds.Payout, $"You were paid ${(-p.Amount).ToString(CultureInfo.InvariantCulture)} for {BusinessCalendar.Key(p.PayoutDate!.Value)}."),
+            _ => null,
+        };
+        if (notification is null) return;
+        Raise(new InboxNotified(Guid.CreateVersion7(), journalEvent.EventId, notification.Value.Kind, notification.Value.Text));
+        if (notification.Value.Kind == NotificationKinds.Payout) _emails.Add(notification.Value.Text);
     }
 
-    public async Task<IReadOnlyList<NotificationDto>> List()
+    protected override void BeforeDecide() => _emails.Clear();
+
+    protected override Task AfterConfirmedAsync()
     {
-        await RefreshAsync();
-        return State.Notifications.AsEnumerable().Reverse().ToList();
+        foreach (var text in _emails) logger.LogInformation("Payout email to user {User}: {Text}", this.GetPrimaryKey(), text);
+        _emails.Clear();
+        return Task.CompletedTask;
     }
+
+    public Task<IReadOnlyList<NotificationDto>> List() => Task.FromResult<IReadOnlyList<NotificationDto>>(State.Notifications.AsEnumerable().Reverse().ToList());
 }

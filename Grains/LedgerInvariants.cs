@@ -1,6 +1,6 @@
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
+using Ates.Journal;
 
 namespace Ates.Grains;
 
@@ -28,15 +28,15 @@ public sealed record InvariantReport(
 /// </summary>
 public static class LedgerInvariants
 {
-    public static async Task<InvariantReport> CheckAsync(IEventStore store, IEventSerializer serializer, CancellationToken ct = default)
+    public static async Task<InvariantReport> CheckAsync(IEventJournal journal, IEventSerializer serializer, CancellationToken ct = default)
     {
         var assignments = new Dictionary<string, TaskAssigned>();
         var completions = new Dictionary<string, TaskCompleted>();
-        var entries = new List<(RecordedEvent Recorded, LedgerEntryRecorded Entry)>();
-        var after = LogPosition.Start;
+        var entries = new List<(JournalEvent Recorded, LedgerEntryRecorded Entry)>();
+        var after = JournalPosition.Start;
         while (true)
         {
-            var page = await store.ReadAllAsync(after, 4096, ct);
+            var page = await journal.ReadLogAsync(after, 4096, ct);
             foreach (var e in page)
             {
                 switch (serializer.Deserialize(e))

@@ -1,21 +1,21 @@
 using System.Globalization;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
+using Ates.Journal;
 
 namespace Ates.Grains;
 
 /// <summary>
-/// Every task, read straight from the global log: before answering, the board applies whatever task events were
-/// appended since it last looked. So a listing or a shuffle sees every task acknowledged before it began, on any
-/// silo, and the board needs no storage of its own (a new activation rebuilds it from the log).
+/// Every task, read straight from the journal: before answering, the board applies whatever task events were
+/// appended since it last looked. So a listing or a shuffle sees every task acknowledged before it began, and the
+/// board needs no storage of its own (a new activation rebuilds it from the journal).
 /// </summary>
 [GrainType("taskboard")]
-public sealed class TaskBoardGrain(IEventStore store, IEventSerializer serializer, RandomSource random) : Grain, ITaskBoardGrain
+public sealed class TaskBoardGrain(IEventJournal journal, IEventSerializer serializer, RandomSource random) : Grain, ITaskBoardGrain
 {
     private const int ShuffleParallelism = 256;
     private readonly Dictionary<Guid, Entry> _tasks = [];
-    private LogPosition _position = LogPosition.Start;
+    private JournalPosition _position = JournalPosition.Start;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => CatchUpAsync();
 
@@ -53,9 +53,9 @@ public sealed class TaskBoardGrain(IEventStore store, IEventSerializer serialize
         var shuffleId = Guid.CreateVersion7();
         var open = _tasks.Values.Where(t => t.Task.Status == TaskStatuses.Open).Select(t => t.Task.Id).ToList();
         var reassigned = 0;
-        await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = ShuffleParallelism }, async (taskId, _) =>
+        await Concurrently.ForEachAsync(open, ShuffleParallelism, async taskId =>
         {
-            if (await GrainFactory.GetGrain<ITaskGrain>(taskId).Reassign(random.Pick(assignable), shuffleId)) Interlocked.Increment(ref reassigned);
+            if (await GrainFactory.GetGrain<ITaskGrain>(taskId).Reassign(random.Pick(assignable), shuffleId)) reassigned++;
         });
         return reassigned;
     }
@@ -64,7 +64,7 @@ public sealed class TaskBoardGrain(IEventStore store, IEventSerializer serialize
     {
         while (true)
         {
-            var events = await store.ReadAllAsync(_position, 4096);
+            var events = await journal.ReadLogAsync(_position, 4096);
             foreach (var e in events)
             {
                 _position = e.Position;
@@ -74,7 +74,7 @@ public sealed class TaskBoardGrain(IEventStore store, IEventSerializer serialize
         }
     }
 
-    private void Apply(RecordedEvent e)
+    private void Apply(JournalEvent e)
     {
         switch (serializer.Deserialize(e))
         {

@@ -1,6 +1,6 @@
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
 
 namespace Ates.Grains;
 
@@ -21,12 +21,9 @@ public sealed class TaskState
 
 /// <summary>A task: rules 1, 2, 4 (per task) and 5. Billing hears of it only through the task events.</summary>
 [GrainType("task")]
-public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, object>, ITaskGrain
+public sealed class TaskGrain(RandomSource random) : EventSourcedGrain<TaskState, object>, ITaskGrain
 {
-    // Most activations begin with Create on a fresh id: nothing to read. Every method refreshes or runs a command.
-    protected override bool ReadStateOnFirstUse => true;
-
-    protected override TaskState Apply(TaskState state, object e, EventMetadata metadata)
+    protected override void TransitionState(TaskState state, object e)
     {
         switch (e)
         {
@@ -37,7 +34,7 @@ public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, o
                 state.Description = c.Description;
                 state.AssignFee = c.AssignFee;
                 state.Reward = c.Reward;
-                state.CreatedAt = metadata.OccurredAt;
+                state.CreatedAt = Applying.OccurredAt;
                 break;
             case TaskAssigned a:
                 state.AssigneeId = a.AssigneeId;
@@ -45,16 +42,14 @@ public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, o
                 break;
             case TaskCompleted:
                 state.Status = TaskStatuses.Done;
-                state.CompletedAt = metadata.OccurredAt;
+                state.CompletedAt = Applying.OccurredAt;
                 break;
         }
-        return state;
     }
 
     public async Task<TaskDto> Create(NewTask task, Guid createdBy)
     {
         var (title, jiraId, description) = TaskRules.Validate(task);
-        // A shortcut on the activation's state; RunCommand below decides again on fresh state.
         if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
         var assignable = await GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key).AssignableUserIds();
         if (assignable.Count == 0) throw new DomainException(DomainError.Conflict, "There is nobody to assign the task to: every user is an admin or a manager.");
@@ -63,37 +58,33 @@ public sealed class TaskGrain(RandomSource random) : JournaledGrain<TaskState, o
         var assignee = random.Pick(assignable);
         var fee = Pricing.DrawAssignFee(random);
         var reward = Pricing.DrawReward(random);
-        await RunCommand(() =>
+        await Decide(() =>
         {
             if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
-            RaiseEvent(new TaskCreated(taskId, title, jiraId, description, fee, reward, createdBy));
-            RaiseEvent(new TaskAssigned(taskId, assignee, null, fee, AssignReasons.Created, null, title, jiraId));
-        }, refreshFirst: false); // "exists" never turns false again, and an existing stream makes this append a conflict: then it is decided again on read state
-        return ToDto();
-    }
-
-    public async Task<TaskDto?> Get()
-    {
-        await RefreshAsync();
-        return State.Exists ? ToDto() : null;
-    }
-
-    public async Task<TaskDto> Complete(Guid actorId)
-    {
-        await RunCommand(() =>
-        {
-            if (!State.Exists) throw new DomainException(DomainError.NotFound, "No such task.");
-            if (State.AssigneeId != actorId) throw new DomainException(DomainError.Forbidden, "Only the task's assignee may complete it.");
-            if (State.Status == TaskStatuses.Done) throw new DomainException(DomainError.Conflict, "The task is already done.");
-            RaiseEvent(new TaskCompleted(this.GetPrimaryKey(), State.AssigneeId, State.Reward, State.Title, State.JiraId));
+            Raise(new TaskCreated(taskId, title, jiraId, description, fee, reward, createdBy));
+            Raise(new TaskAssigned(taskId, assignee, null, fee, AssignReasons.Created, null, title, jiraId));
         });
         return ToDto();
     }
 
-    public Task<bool> Reassign(Guid assigneeId, Guid shuffleId) => RunCommand(() =>
+    public Task<TaskDto?> Get() => Task.FromResult(State.Exists ? ToDto() : null);
+
+    public async Task<TaskDto> Complete(Guid actorId)
+    {
+        await Decide(() =>
+        {
+            if (!State.Exists) throw new DomainException(DomainError.NotFound, "No such task.");
+            if (State.AssigneeId != actorId) throw new DomainException(DomainError.Forbidden, "Only the task's assignee may complete it.");
+            if (State.Status == TaskStatuses.Done) throw new DomainException(DomainError.Conflict, "The task is already done.");
+            Raise(new TaskCompleted(this.GetPrimaryKey(), State.AssigneeId, State.Reward, State.Title, State.JiraId));
+        });
+        return ToDto();
+    }
+
+    public Task<bool> Reassign(Guid assigneeId, Guid shuffleId) => Decide(() =>
     {
         if (!State.Exists || State.Status != TaskStatuses.Open || State.LastShuffleId == shuffleId) return false;
-        RaiseEvent(new TaskAssigned(this.GetPrimaryKey(), assigneeId, State.AssigneeId, State.AssignFee, AssignReasons.Shuffle, shuffleId, State.Title, State.JiraId));
+        Raise(new TaskAssigned(this.GetPrimaryKey(), assigneeId, State.AssigneeId, State.AssignFee, AssignReasons.Shuffle, shuffleId, State.Title, State.JiraId));
         return true;
     });
 

@@ -1,7 +1,7 @@
 using System.Net.Mail;
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
-using Ates.Runtime;
 
 namespace Ates.Grains;
 
@@ -13,18 +13,18 @@ public sealed class UserRegistryState
 }
 
 /// <summary>
-/// The user registry. Every read first applies what other silos appended (<see cref="JournaledGrain{TState,TEvent}.ReadFreshAsync{T}"/>),
-/// so a role change acknowledged anywhere holds for every later assignment (rule 10).
+/// The user registry: one activation in the cluster answers every role check, so a role change holds for every later
+/// request and assignment (rule 10) the moment it is confirmed.
 /// </summary>
 [GrainType("users")]
-public sealed class UserRegistryGrain(TimeProvider time) : JournaledGrain<UserRegistryState, object>, IUserRegistryGrain
+public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, object>, IUserRegistryGrain
 {
-    protected override UserRegistryState Apply(UserRegistryState state, object e, EventMetadata metadata)
+    protected override void TransitionState(UserRegistryState state, object e)
     {
         switch (e)
         {
             case UserRegistered r:
-                state.Users[r.UserId] = new UserCredentials(new UserDto(r.UserId, r.Email, r.Name, r.Role, metadata.OccurredAt), r.PasswordHash);
+                state.Users[r.UserId] = new UserCredentials(new UserDto(r.UserId, r.Email, r.Name, r.Role, Applying.OccurredAt), r.PasswordHash);
                 state.ByEmail[r.Email.ToLowerInvariant()] = r.UserId;
                 break;
             case UserRoleChanged c:
@@ -32,10 +32,9 @@ public sealed class UserRegistryGrain(TimeProvider time) : JournaledGrain<UserRe
                 state.Users[c.UserId] = current with { User = current.User with { Role = c.Role } };
                 break;
         }
-        return state;
     }
 
-    public async Task<UserDto> Register(string email, string name, string role, string passwordHash)
+    public Task<UserDto> Register(string email, string name, string role, string passwordHash)
     {
         var errors = new Dictionary<string, string[]>();
         email = email?.Trim() ?? "";
@@ -46,37 +45,34 @@ public sealed class UserRegistryGrain(TimeProvider time) : JournaledGrain<UserRe
         if (string.IsNullOrEmpty(passwordHash)) errors["password"] = ["A password is required."];
         if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The user is not valid.", errors);
 
-        var id = Guid.CreateVersion7(time.GetUtcNow());
-        return await RunCommand(() =>
+        var id = Guid.CreateVersion7(Calendar.Now);
+        return Decide(() =>
         {
             if (State.ByEmail.ContainsKey(email.ToLowerInvariant())) throw new DomainException(DomainError.Conflict, $"The email {email} is taken.");
-            RaiseEvent(new UserRegistered(id, email, name.Trim(), role, passwordHash));
+            Raise(new UserRegistered(id, email, name.Trim(), role, passwordHash));
             return State.Users[id].User;
         });
     }
 
-    public async Task<UserDto> ChangeRole(Guid userId, string role)
+    public Task<UserDto> ChangeRole(Guid userId, string role)
     {
         if (!Roles.IsKnown(role)) throw DomainException.Invalid("role", $"The role is one of {string.Join(", ", Roles.All)}.");
-        return await RunCommand(() =>
+        return Decide(() =>
         {
             if (!State.Users.TryGetValue(userId, out var user)) throw new DomainException(DomainError.NotFound, "No such user.");
-            if (user.User.Role != role) RaiseEvent(new UserRoleChanged(userId, role));
+            if (user.User.Role != role) Raise(new UserRoleChanged(userId, role));
             return State.Users[userId].User;
         });
     }
 
-    public Task<UserDto?> Get(Guid userId) => ReadFreshAsync(() => State.Users.GetValueOrDefault(userId)?.User);
+    public Task<UserDto?> Get(Guid userId) => Task.FromResult(State.Users.GetValueOrDefault(userId)?.User);
 
     public Task<UserCredentials?> FindByEmail(string email) =>
-        ReadFreshAsync(() => State.ByEmail.TryGetValue(email.Trim().ToLowerInvariant(), out var id) ? State.Users[id] : null);
+        Task.FromResult(State.ByEmail.TryGetValue(email.Trim().ToLowerInvariant(), out var id) ? State.Users[id] : null);
 
     public Task<IReadOnlyList<UserDto>> List() =>
-        ReadFreshAsync<IReadOnlyList<UserDto>>(() => State.Users.Values.Select(u => u.User).OrderBy(u => u.CreatedAt).ThenBy(u => u.Email).ToList());
-
-    // The reads below are asked by every request (role checks) and every task creation: concurrent callers share one
-    // fresh read of the registry's stream, so a change acknowledged anywhere before the call is seen.
+        Task.FromResult<IReadOnlyList<UserDto>>(State.Users.Values.Select(u => u.User).OrderBy(u => u.CreatedAt).ThenBy(u => u.Email).ToList());
 
     public Task<IReadOnlyList<Guid>> AssignableUserIds() =>
-        ReadFreshAsync<IReadOnlyList<Guid>>(() => State.Users.Values.Where(u => Roles.IsAssignable(u.User.Role)).Select(u => u.User.Id).Order().ToList());
+        Task.FromResult<IReadOnlyList<Guid>>(State.Users.Values.Where(u => Roles.IsAssignable(u.User.Role)).Select(u => u.User.Id).Order().ToList());
 }

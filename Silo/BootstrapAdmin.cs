@@ -1,5 +1,4 @@
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
 using Ates.Silo.Gateway;
 using Microsoft.AspNetCore.Identity;
 

@@ -1,5 +1,4 @@
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
 using Ates.Silo.Gateway;
 using Microsoft.AspNetCore.Identity;
 
@@ -26,8 +25,9 @@ public static class DemoUsers
 
     /// <summary>
     /// Registers the user unless one has the email; true when this call registered it. Safe when several silos do it at
-    /// once: the registry is one journaled grain per silo, its appends are version-checked, and after a conflict it
-    /// re-decides on the fresh state, where a duplicate email is a <see cref="DomainError.Conflict"/>.
+    /// once: the registry is one grain in the cluster, and should two activations meet during a membership change, its
+    /// appends are version-checked and a conflict is decided again on the journal's state, where a duplicate email is a
+    /// <see cref="DomainError.Conflict"/>.
     /// </summary>
     internal static async Task<bool> EnsureUserAsync(IUserRegistryGrain registry, string email, string name, string role, Func<string> hashPassword, CancellationToken ct)
     {
@@ -45,7 +45,7 @@ public static class DemoUsers
             {
                 return false; // Another silo registered it first.
             }
-            catch (VersionConflictException) when (attempt < 10)
+            catch (Ates.Journal.JournalConflictException) when (attempt < 10)
             {
                 // Other registrations (other users, from other silos) won both of the registry's attempts; look again.
             }

@@ -2,7 +2,7 @@ using Ates.Silo;
 using Ates.Silo.Gateway;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddAtesRuntime();
+builder.AddAtesSilo();
 builder.AddAtesGateway();
 
 var app = builder.Build();

@@ -1,70 +1,38 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Ates.Client;
-
 namespace Ates.Bench;
 
-/// <summary>Task creations over HTTP against the real silo process (embedded store on disk, fsync on), beside a no-op route.</summary>
+/// <summary>Task creations over HTTP against the real silo process, beside a no-op route on the same connections.</summary>
 public static class HttpBench
 {
-    /// <param name="environment">Settings of the silo process (e.g. the Postgres store); the embedded store in a temporary directory when null.</param>
-    public static async Task<IReadOnlyList<Measurement>> RunAsync(int requestsPerCaller, IReadOnlyDictionary<string, string>? environment = null, string storeName = "fsync")
+    public const int Connections = 64;
+
+    /// <param name="environment">Settings of the silo process (e.g. the Postgres store); the embedded journal in a temporary directory when null.</param>
+    public static async Task<IReadOnlyList<Measurement>> RunAsync(int requestsPerConnection, IReadOnlyDictionary<string, string>? environment = null, string storeName = "SQLite")
     {
         var results = new List<Measurement>();
-        var directory = Directory.CreateTempSubdirectory("ates-bench-http-").FullName;
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Ates.Silo.dll"), "--urls", url])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["Ates__DataDirectory"] = directory, ["Logging__LogLevel__Default"] = "Warning" },
-        };
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        using var silo = Process.Start(start)!;
-        silo.OutputDataReceived += (_, _) => { };
-        silo.ErrorDataReceived += (_, _) => { };
-        silo.BeginOutputReadLine();
-        silo.BeginErrorReadLine();
-        try
-        {
-            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-            using var http = new HttpClient(handler) { BaseAddress = new Uri(url) };
-            var client = new AtesClient(http);
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    await client.SignInAsync("manager@ates.local", "manager");
-                    break;
-                }
-                catch (Exception) when (attempt < 300)
-                {
-                    await Task.Delay(100); // the silo process is still starting
-                }
-            }
+        using var directory = new TempDirectory("ates-bench-http-");
+        var settings = new Dictionary<string, string> { ["Ates__DataDirectory"] = directory.Path, ["Ates__SeedDemoUsers"] = "true" };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) settings[key] = value;
+        await using var silo = SiloProcess.Start(settings);
+        await silo.WaitReadyAsync();
+        var client = await silo.ManagerAsync();
+        var http = silo.Http;
 
-            const int callers = 64;
-            Task Create() => client.CreateTaskAsync("HTTP benchmark task", "UBERPOP-1");
-            async Task Live()
-            {
-                using var response = await http.GetAsync("/health/live");
-                response.EnsureSuccessStatusCode();
-            }
-            await Load.RunAsync("warm-up", "", callers, 50, _ => Create);
-            results.Add(await Load.RunAsync($"task creations over HTTP ({storeName})", "Ates: POST /api/tasks", callers, requestsPerCaller, _ => Create, $"{callers} connections, bearer token"));
-            results.Add(await Load.RunAsync($"task creations over HTTP ({storeName})", "baseline: GET /health/live", callers, requestsPerCaller, _ => Live, $"{callers} connections, no work"));
-        }
-        finally
+        Task Create() => client.CreateTaskAsync("HTTP benchmark task", "UBERPOP-1");
+        async Task Live()
         {
-            silo.Kill(entireProcessTree: true);
-            await silo.WaitForExitAsync();
-            Directory.Delete(directory, recursive: true);
+            using var response = await http.GetAsync("/health/live");
+            response.EnsureSuccessStatusCode();
         }
+
+        // The no-work route first, while the silo is idle; then the creations (whose subscriptions' work outlives them).
+        await Load.RunAsync("warm-up", "", Connections, 20, _ => Live);
+        var live = await Load.RunAsync($"task creations over HTTP ({storeName})", "baseline: GET /health/live", Connections, requestsPerConnection, _ => Live,
+            $"{Connections} connections, no work");
+        await Load.RunAsync("warm-up", "", Connections, 10, _ => Create);
+        var create = await Load.RunAsync($"task creations over HTTP ({storeName})", "Ates: POST /api/tasks", Connections, requestsPerConnection, _ => Create);
+        var (warnings, errors) = silo.Logged;
+        results.Add(create with { Note = $"{Connections} connections, bearer token; {create.PerSecond / live.PerSecond:F2}× the no-work route; silo logged {warnings} warnings, {errors} errors" });
+        results.Add(live);
         return results;
     }
 }

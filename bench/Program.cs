@@ -1,23 +1,39 @@
 using Ates.Bench;
 using Spectre.Console;
 
-// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|http|shuffle|day-close|postgres|postgres-appends|all] [--quick]
+// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|all] [--quick]
+string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "all"];
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
+if (!scenarios.Contains(which))
+{
+    Console.Error.WriteLine($"Unknown scenario '{which}'; one of: {string.Join(", ", scenarios)}.");
+    return 2;
+}
 var results = new List<Measurement>();
+var started = System.Diagnostics.Stopwatch.GetTimestamp();
 
+async Task Run(string name, Func<Task<IReadOnlyList<Measurement>>> scenario)
+{
+    if (which != "all" && which != name) return;
+    var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+    Console.Error.WriteLine($"[bench] {name}{(quick ? " (quick)" : "")}…");
+    results.AddRange(await scenario());
+    Console.Error.WriteLine($"[bench] {name} done in {System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds:F0} s");
+}
 
-if (which is "all" or "grain-calls") results.AddRange(await GrainCallBench.RunAsync(quick ? 200_000 : 2_000_000));
-if (which is "all" or "journal") results.AddRange(await JournalBench.RunAsync(quick ? 500 : 5_000));
-if (which is "all" or "tasks") results.AddRange(await DomainBench.TasksAsync(quick ? 6_400 : 32_000));
-if (which is "all" or "http") results.AddRange(await HttpBench.RunAsync(quick ? 50 : 300));
-if (which is "all" or "shuffle") results.AddRange(await DomainBench.ShuffleAsync(quick ? 10_000 : 100_000));
-if (which is "all" or "day-close") results.AddRange(await DomainBench.DayCloseAsync(quick ? 1_000 : 10_000));
-if (which is "postgres-appends") results.AddRange(await PostgresAppendBench.RunAsync(quick ? 200 : 1_000));
-if (which is "all" or "postgres") results.AddRange(await PostgresBench.RunAsync(quick));
+await Run("grain-calls", () => GrainCallBench.RunAsync(quick ? 100_000 : 200_000, quick ? 2 : 3));
+await Run("journal", () => JournalBench.RunAsync(quick ? 200 : 1_000));
+await Run("tasks", () => TaskBench.EmbeddedAsync(quick ? 6_400 : 19_200));
+await Run("lag", () => LagBench.EmbeddedAsync(quick ? 5 : 10));
+await Run("shuffle", () => DomainBench.ShuffleAsync(quick ? 10_000 : 100_000));
+await Run("day-close", () => DomainBench.DayCloseAsync(quick ? 1_000 : 10_000));
+await Run("restart", () => RestartBench.RunAsync(quick ? 100_000 : 1_000_000));
+await Run("http", () => HttpBench.RunAsync(quick ? 50 : 150));
+await Run("postgres", () => PostgresBench.RunAsync(quick));
 
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
-var table = new Table().Title($"Ates benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+var table = new Table().Title($"Ates benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(quick ? "quick, " : "")}{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMinutes:F1} min");
 foreach (var column in new[] { "scenario", "variant", "ops/s", "p50 µs", "p99 µs", "bytes/op", "ops", "note" }) table.AddColumn(column);
 foreach (var r in results)
 {
@@ -32,3 +48,4 @@ Console.WriteLine("| scenario | variant | ops/s | p50 µs | p99 µs | bytes/op |
 Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
 foreach (var r in results)
     Console.WriteLine($"| {r.Scenario} | {r.Variant} | {r.PerSecond:N0} | {r.P50Micros:F2} | {r.P99Micros:F2} | {r.BytesPerOp:F0} | {r.Note} |");
+return 0;

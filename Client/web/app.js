@@ -45,6 +45,7 @@ const sections = [
   { id: "accounting", label: "Accounting", roles: ["accountant", "admin"] },
   { id: "analytics", label: "Analytics", roles: ["admin"] },
   { id: "users", label: "Users", roles: ["admin"] },
+  { id: "cluster", label: "Cluster", roles: ["admin"] },
 ];
 
 function show(id) {
@@ -89,12 +90,23 @@ async function signOut() {
   location.reload();
 }
 
+// Where a signed-out browser was going (the Orleans Dashboard sends it here with ?return=/dashboard/): a path on this site only.
+function returnPath() {
+  const target = new URLSearchParams(location.search).get("return");
+  return target && target.startsWith("/") && !target.startsWith("//") && !target.includes("\\") ? target : null;
+}
+
 $("signin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   $("signin-error").textContent = "";
   try {
     await api("POST", "/api/auth/login", { email: form.get("email"), password: form.get("password") });
+    const target = returnPath();
+    if (target) {
+      location.assign(target);
+      return;
+    }
     await start();
   } catch (e) {
     $("signin-error").textContent = e.message;
@@ -110,6 +122,7 @@ async function refresh(view) {
   if (view === "accounting") return refreshAccounting();
   if (view === "analytics") return refreshAnalytics();
   if (view === "users") return refreshUsers();
+  if (view === "cluster") return refreshCluster();
 }
 
 function taskItem(task, withComplete) {
@@ -246,6 +259,26 @@ $("user-form").addEventListener("submit", async (event) => {
     $("user-error").textContent = e.message;
   }
 });
+
+async function refreshCluster() {
+  const c = await api("GET", "/api/cluster");
+  $("cluster-summary").textContent = `${c.silos.filter((s) => s.status === "Active").length} active silo(s) · ${c.activations} activations · ${c.deadLetters} dead letter(s)`;
+  $("silos").replaceChildren(...c.silos.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, s.address),
+    el("td", { class: s.status === "Active" ? "pos" : "neg" }, s.status), el("td", {}, time(s.startedAt)))));
+  $("subscriptions").replaceChildren(...c.subscriptions.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, time(s.watermark)),
+    el("td", { class: s.lag ? "neg" : "pos" }, String(s.lag)),
+    el("td", { class: "wrap" }, queuesOf(s.partitions)))));
+}
+
+// Queues that share a checkpoint and a silo are shown together: "0–7 at 0:36 on S127.0.0.1:…".
+function queuesOf(partitions) {
+  const groups = new Map();
+  for (const p of partitions) {
+    const key = `${p.position} on ${p.silo ?? "no silo yet"}`;
+    groups.set(key, [...(groups.get(key) ?? []), p.partition]);
+  }
+  return [...groups].map(([key, queues]) => `${queues.length === partitions.length ? "all" : queues.join(", ")} at ${key}`).join("; ");
+}
 
 // ---- live feed: show each event as it flows, and refresh what it changes ----
 

@@ -1,4 +1,4 @@
-using Ates.Runtime;
+using Ates.Journal;
 
 namespace Ates.Grains.Interfaces.Events;
 

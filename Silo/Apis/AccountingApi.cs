@@ -1,6 +1,5 @@
 using Ates.Grains;
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
 using Ates.Silo.Gateway;
 
 namespace Ates.Silo.Apis;

@@ -2,17 +2,25 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
 using Ates.Silo.Gateway;
+using Ates.Storage.Streams;
+using Orleans.Dashboard;
 
 namespace Ates.Silo.Apis;
 
-public sealed record SiloView(string Id, string Address, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string Status, bool Live);
+public sealed record SiloView(string Address, string Name, string Status, DateTimeOffset StartedAt);
 
-public sealed record ClusterView(string ThisSilo, int Activations, IReadOnlyList<string> Leases, IReadOnlyList<SiloView> Silos,
-    IReadOnlyList<SubscriptionStatus> Subscriptions, int DeadLetters);
+public sealed record PartitionView(int Partition, string Position, string? Silo, DateTimeOffset? UpdatedAt);
 
-/// <summary>The operator's view: /api/cluster (admin), the /dashboard page (admin) and /metrics (Prometheus text).</summary>
+/// <param name="Lag">Journal events the subscription has not delivered yet (counted up to 10,000).</param>
+public sealed record SubscriptionView(string Name, DateTimeOffset Watermark, long Lag, long Epoch, IReadOnlyList<PartitionView> Partitions);
+
+public sealed record ClusterView(IReadOnlyList<SiloView> Silos, IReadOnlyList<SubscriptionView> Subscriptions, int DeadLetters, int Activations);
+
+/// <summary>
+/// The operator's view: /api/cluster (admin) from Orleans' membership and the journal stream provider, the Orleans
+/// Dashboard at /dashboard (admin), and /metrics (Prometheus text).
+/// </summary>
 public static class ClusterApi
 {
     private static readonly ConcurrentDictionary<(string Method, int Status), long> Requests = new();
@@ -21,11 +29,8 @@ public static class ClusterApi
     {
         app.MapGet("/api/cluster", ClusterAsync).RequireUser(Roles.Admin).WithTags("Operations");
 
-        app.MapGet("/dashboard", () =>
-        {
-            var page = Path.Combine(AppContext.BaseDirectory, "webclient", "dashboard.html");
-            return File.Exists(page) ? Results.File(page, "text/html; charset=utf-8") : Errors.Problem(404, "The dashboard page is not deployed.");
-        }).RequireUser(Roles.Admin).ExcludeFromDescription();
+        // The dashboard's page and its JSON routes read grain state and statistics: admins only, checked on every call.
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Auth.AdminPolicy).ExcludeFromDescription();
 
         var metrics = app.MapGet("/metrics", MetricsAsync).ExcludeFromDescription();
         if (configuration.GetValue("Ates:Metrics:RequireAdmin", false)) metrics.RequireUser(Roles.Admin);
@@ -45,25 +50,27 @@ public static class ClusterApi
         }
     });
 
-    private static async Task<ClusterView> ClusterAsync(Ates.Runtime.Silo silo, IAtesStore store, SubscriptionOperations subscriptions, TimeProvider time, RuntimeOptions options)
+    private static async Task<ClusterView> ClusterAsync(IGrainFactory grains, Subscriptions subscriptions)
     {
-        var now = time.GetUtcNow();
-        var silos = (await store.ReadSilosAsync()).OrderBy(s => s.StartedAt)
-            .Select(s => new SiloView(s.SiloId, s.Address, s.StartedAt, s.HeartbeatAt, s.Status.ToString(), s.Status == SiloStatus.Active && s.HeartbeatAt > now - options.LeaseTtl))
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var silos = (await management.GetDetailedHosts(onlyActive: false))
+            .OrderBy(s => s.StartTime)
+            .Select(s => new SiloView(s.SiloAddress.ToString(), s.SiloName, s.Status.ToString(), new DateTimeOffset(s.StartTime, TimeSpan.Zero)))
             .ToList();
-        return new ClusterView(silo.Id, silo.ActivationCount, silo.HeldLeases.Order(StringComparer.Ordinal).ToList(), silos,
-            await subscriptions.GetStatusAsync(), (await subscriptions.ListDeadLettersAsync()).Count);
+        var views = (await subscriptions.StatusAsync()).Select(s => new SubscriptionView(s.Name, s.Watermark, s.Pending, s.Epoch,
+            s.Queues.Select(q => new PartitionView(q.Queue, q.Position.ToString(), q.Owner, q.Owner is null ? null : q.UpdatedAt)).ToList())).ToList();
+        return new ClusterView(silos, views, (await subscriptions.DeadLettersAsync()).Count, await management.GetTotalActivationCount());
     }
 
     private static (DateTimeOffset At, Task<ClusterView> View)? _scraped;
 
-    private static async Task<IResult> MetricsAsync(Ates.Runtime.Silo silo, IAtesStore store, SubscriptionOperations subscriptions, TimeProvider time, RuntimeOptions options)
+    private static async Task<IResult> MetricsAsync(IGrainFactory grains, Subscriptions subscriptions, TimeProvider time)
     {
-        // Scrapes are open to anyone by default, so the store is asked at most every 5 s whatever the scrape rate.
+        // Scrapes are open to anyone by default, so the cluster is asked at most every 5 s whatever the scrape rate.
         var now = time.GetUtcNow();
         var scraped = _scraped;
         if (scraped is null || now - scraped.Value.At > TimeSpan.FromSeconds(5) || scraped.Value.View.IsFaulted)
-            _scraped = scraped = (now, ClusterAsync(silo, store, subscriptions, time, options));
+            _scraped = scraped = (now, ClusterAsync(grains, subscriptions));
         var cluster = await scraped.Value.View;
         var text = new StringBuilder();
         void Metric(string name, string type, string help, IEnumerable<(string Labels, double Value)> samples)
@@ -73,12 +80,10 @@ public static class ClusterApi
             foreach (var (labels, value) in samples)
                 text.Append(name).Append(labels.Length == 0 ? "" : $"{{{labels}}}").Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
-        var siloLabel = $"silo=\"{cluster.ThisSilo}\"";
-        Metric("ates_activations", "gauge", "Grain activations on this silo.", [(siloLabel, cluster.Activations)]);
-        Metric("ates_leases_held", "gauge", "Subscription and reminder partition leases this silo holds.", [(siloLabel, cluster.Leases.Count)]);
-        Metric("ates_silos_live", "gauge", "Silos with a fresh heartbeat.", [("", cluster.Silos.Count(s => s.Live))]);
-        Metric("ates_subscription_pending_events", "gauge", "Events not yet processed by the subscription (counted up to 10000 per partition).",
-            cluster.Subscriptions.Select(s => ($"subscription=\"{s.Name}\"", (double)s.PendingEvents)));
+        Metric("ates_activations", "gauge", "Grain activations in the cluster.", [("", cluster.Activations)]);
+        Metric("ates_silos_active", "gauge", "Silos Orleans' membership counts active.", [("", cluster.Silos.Count(s => s.Status == nameof(SiloStatus.Active)))]);
+        Metric("ates_subscription_pending_events", "gauge", "Journal events the subscription has not delivered (counted up to 10000).",
+            cluster.Subscriptions.Select(s => ($"subscription=\"{s.Name}\"", (double)s.Lag)));
         Metric("ates_subscription_watermark_lag_seconds", "gauge", "How far behind now the subscription's watermark is.",
             cluster.Subscriptions.Select(s => ($"subscription=\"{s.Name}\"", Math.Max(0, (time.GetUtcNow() - s.Watermark).TotalSeconds))));
         Metric("ates_dead_letters", "gauge", "Events parked after failing their subscription.", [("", cluster.DeadLetters)]);

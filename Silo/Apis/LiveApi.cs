@@ -2,7 +2,8 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
+using Ates.Journal;
+using Ates.Storage.Journal;
 using Ates.Silo.Gateway;
 
 namespace Ates.Silo.Apis;
@@ -16,26 +17,24 @@ public static class LiveApi
 {
     public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/live", (HttpContext context, IEventStore store, IGrainFactory grains, CancellationToken ct) =>
+        app.MapGet("/api/live", (HttpContext context, JournalTail tail, IGrainFactory grains, IHostApplicationLifetime lifetime, CancellationToken ct) =>
             {
                 var me = context.Me();
                 if (!Connections.TryOpen(me.Id)) return Errors.Problem(429, "Too many live connections.", $"At most {Connections.PerUser} per user and {Connections.Total} in all.");
-                return TypedResults.ServerSentEvents(StreamAsync(me, store, grains, ct));
+                // A shutdown ends every feed at once, so the server does not wait for browsers to hang up.
+                var feed = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
+                context.Response.RegisterForDispose(feed);
+                return TypedResults.ServerSentEvents(StreamAsync(me, tail, grains, feed.Token));
             })
             .RequireUser().WithTags("Live");
         return app;
     }
 
-    private static async IAsyncEnumerable<SseItem<EventView>> StreamAsync(UserDto me, IEventStore store, IGrainFactory grains, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<SseItem<EventView>> StreamAsync(UserDto me, JournalTail tail, IGrainFactory grains, [EnumeratorCancellation] CancellationToken ct)
     {
         try
         {
-            var wake = new SemaphoreSlim(0);
-            using var subscription = store.OnCommitted(_ =>
-            {
-                if (wake.CurrentCount == 0) wake.Release();
-            });
-            var position = await store.ReadHeadAsync(ct);
+            var position = await tail.ReadHeadAsync(ct);
             yield return new SseItem<EventView>(Hello(position), "ready");
             var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
             while (!ct.IsCancellationRequested)
@@ -43,7 +42,7 @@ public static class LiveApi
                 // What the caller may see follows their current role, as on every other route.
                 var current = await registry.Get(me.Id);
                 if (current is null) yield break;
-                var events = await store.ReadAllAsync(position, 512, ct);
+                var events = await tail.ReadAsync(position, 512, ct);
                 foreach (var e in events)
                 {
                     position = e.Position;
@@ -53,7 +52,7 @@ public static class LiveApi
                 try
                 {
                     // Wake at least every 15 s, so a role change or a dead connection is noticed.
-                    await wake.WaitAsync(TimeSpan.FromSeconds(15), ct);
+                    await tail.WaitForNewerAsync(position, TimeSpan.FromSeconds(15), ct);
                 }
                 catch (OperationCanceledException)
                 {
@@ -97,10 +96,10 @@ public static class LiveApi
         }
     }
 
-    private static EventView Hello(LogPosition position) =>
+    private static EventView Hello(JournalPosition position) =>
         new(Guid.Empty, position.ToString(), "live.ready", 1, "", DateTimeOffset.UtcNow, null, null, null);
 
-    public static bool MaySee(UserDto me, RecordedEvent e)
+    public static bool MaySee(UserDto me, JournalEvent e)
     {
         if (me.Role == Roles.Admin) return true;
         var mine = me.Id.ToString("N");
@@ -119,7 +118,7 @@ public static class LiveApi
         }
     }
 
-    private static bool MentionsMe(RecordedEvent e, Guid me)
+    private static bool MentionsMe(JournalEvent e, Guid me)
     {
         // Task events name their assignee; a created event reaches its assignee through the assigned event after it.
         try

@@ -1,5 +1,4 @@
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
 using Ates.Silo.Gateway;
 
 namespace Ates.Silo.Apis;

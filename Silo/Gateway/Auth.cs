@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Ates.Grains.Interfaces;
-using Ates.Runtime;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
 namespace Ates.Silo.Gateway;
@@ -22,6 +22,9 @@ public static class Auth
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
     public const string BearerScheme = BearerTokenDefaults.AuthenticationScheme;
     public const string SignInLimit = "sign-in";
+
+    /// <summary>The authorization policy of routes that are not minimal-API handlers (the Orleans Dashboard): admin now.</summary>
+    public const string AdminPolicy = "admin";
     private const string Either = "cookie-or-bearer";
 
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services)
@@ -37,12 +40,18 @@ public static class Auth
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
-                // An API answers 401/403; it never redirects to a login page.
-                o.Events.OnRedirectToLogin = context => { context.Response.StatusCode = 401; return Task.CompletedTask; };
+                // An API answers 401/403; only a browser opening the dashboard is sent to sign in, and back.
+                o.Events.OnRedirectToLogin = context =>
+                {
+                    if (IsPageRequest(context.Request)) context.Response.Redirect("/?return=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
+                    else context.Response.StatusCode = 401;
+                    return Task.CompletedTask;
+                };
                 o.Events.OnRedirectToAccessDenied = context => { context.Response.StatusCode = 403; return Task.CompletedTask; };
             })
             .AddBearerToken(BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1));
-        services.AddAuthorization();
+        services.AddAuthorization(o => o.AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new CurrentRole(Roles.Admin))));
+        services.AddSingleton<IAuthorizationHandler, CurrentRoleHandler>();
         services.AddSingleton<IPasswordHasher<AtesUser>, PasswordHasher<AtesUser>>();
         services.AddRateLimiter(o =>
         {
@@ -55,6 +64,10 @@ public static class Auth
         });
         return services;
     }
+
+    /// <summary>A browser navigating to a page (the dashboard), rather than a script or client calling an API.</summary>
+    private static bool IsPageRequest(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments("/dashboard") && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
     public static ClaimsPrincipal PrincipalOf(UserDto user, string scheme) => new(new ClaimsIdentity(
     [
@@ -89,5 +102,18 @@ public static class Auth
             return await next(invocation);
         });
         return builder;
+    }
+}
+
+/// <summary>The signed-in user holds one of the roles now (the registry's current role, not the one signed in with).</summary>
+public sealed record CurrentRole(params string[] Roles) : IAuthorizationRequirement;
+
+internal sealed class CurrentRoleHandler : AuthorizationHandler<CurrentRole>
+{
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, CurrentRole requirement)
+    {
+        if (context.Resource is not HttpContext http) return;
+        var user = await Auth.CurrentUserAsync(http);
+        if (user is not null && requirement.Roles.Contains(user.Role)) context.Succeed(requirement);
     }
 }

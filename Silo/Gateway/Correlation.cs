@@ -1,11 +1,12 @@
 using System.Security.Claims;
-using Ates.Runtime;
+using Ates.Journal;
 
 namespace Ates.Silo.Gateway;
 
 /// <summary>
 /// Every request gets a correlation id (the caller's X-Correlation-Id when it is sane, else a new one), returned on the
-/// response, set on the runtime's request context (so every event it causes carries it) and on every log line.
+/// response, set on Orleans' request context (grain calls carry it, so every event the request causes stores it) and
+/// on every log line.
 /// </summary>
 public static class Correlation
 {
@@ -23,7 +24,7 @@ public static class Correlation
         });
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ates.Gateway");
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id });
-        using var request = RequestContext.Begin(id);
+        using var request = CallContext.Begin(id);
         await next(context);
     });
 
@@ -36,7 +37,7 @@ public static class Correlation
             await next(context);
             return;
         }
-        using var request = RequestContext.Begin(context.TraceIdentifier, actorUserId: actor);
+        using var request = CallContext.Begin(context.TraceIdentifier, actorUserId: actor);
         await next(context);
     });
 

@@ -52,6 +52,7 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
             DomainException { Error: DomainError.NotFound } d => (404, "Not found.", d.Message, null),
             DomainException { Error: DomainError.Forbidden } d => (403, "Forbidden.", d.Message, null),
             DomainException { Error: DomainError.Conflict } d => (409, "Conflict.", d.Message, null),
+            Ates.Journal.JournalConflictException => (409, "Conflict.", "It changed while this request was decided; try again.", null),
             BadHttpRequestException { InnerException: JsonException } b => (400, "The body is not valid JSON for this request.", b.InnerException!.Message, null),
             BadHttpRequestException b => (b.StatusCode, "The request is not valid.", b.Message, (IReadOnlyDictionary<string, string[]>?)null),
             JsonException j => (400, "The body is not valid JSON for this request.", j.Message, null),

@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using Ates.Runtime;
+using Ates.Storage.Journal;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -8,10 +8,10 @@ using Microsoft.Extensions.Options;
 namespace Ates.Silo.Gateway;
 
 /// <summary>
-/// Keeps the data-protection key ring in the runtime's store, so a cookie or bearer token issued by one silo is
+/// Keeps the data-protection key ring in the journal's store, so a cookie or bearer token issued by one silo is
 /// accepted by every other, and survives restarts.
 /// </summary>
-public sealed class SharedKeyRing(IAtesStore store) : IXmlRepository
+public sealed class SharedKeyRing(ISharedKeys store) : IXmlRepository
 {
     // IXmlRepository is synchronous; both stores answer from memory or one short query.
     public IReadOnlyCollection<XElement> GetAllElements() =>
@@ -27,7 +27,7 @@ public static class SharedKeyRingSetup
     {
         services.AddDataProtection().SetApplicationName("Ates");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new SharedKeyRing(sp.GetRequiredService<IAtesStore>())));
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new SharedKeyRing(sp.GetRequiredService<ISharedKeys>())));
         return services;
     }
 }

@@ -34,7 +34,9 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         ("GET", "/api/events", null, "admin"),
         ("GET", "/api/dead-letters", null, "admin"),
         ("GET", "/api/cluster", null, "admin"),
-        ("GET", "/dashboard", null, "admin"),
+        ("GET", "/dashboard/", null, "admin"),
+        ("GET", "/dashboard/DashboardCounters", null, "admin"),
+        ("GET", "/dashboard/ClusterStats", null, "admin"),
     ];
 
     public static TheoryData<int, string> Cases()
@@ -65,7 +67,7 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
     }
 
     [Fact]
-    public async Task Metrics_are_prometheus_text_with_the_runtime_gauges()
+    public async Task Metrics_are_prometheus_text_with_the_cluster_gauges()
     {
         await (await api.ClientAsync("manager")).GetAsync("/api/me");
         var response = await (await api.ClientAsync(null)).GetAsync("/metrics");
@@ -73,18 +75,26 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         var text = await response.Content.ReadAsStringAsync();
         text.ShouldContain("# TYPE ates_activations gauge");
         text.ShouldContain("ates_subscription_pending_events{subscription=\"billing\"}");
-        text.ShouldContain("ates_silos_live 1");
+        text.ShouldContain("ates_silos_active 1");
         text.ShouldMatch(@"ates_http_requests_total\{method=""GET"",status=""200""\} [1-9]");
     }
 
     [Fact]
-    public async Task The_cluster_view_lists_this_silo_its_leases_and_the_subscriptions()
+    public async Task The_cluster_view_lists_this_silo_and_each_subscriptions_queues_with_their_owner()
     {
         var cluster = await api.JsonAsync("admin", "/api/cluster");
-        cluster.GetProperty("silos").GetArrayLength().ShouldBe(1);
-        cluster.GetProperty("leases").GetArrayLength().ShouldBe(16 * 5); // 4 subscriptions and reminders, 16 partitions each
-        cluster.GetProperty("subscriptions").EnumerateArray().Select(s => s.GetProperty("name").GetString())
-            .ShouldBe(["accounting", "analytics", "billing", "notifications"]);
+        var silo = cluster.GetProperty("silos").EnumerateArray().Single();
+        silo.GetProperty("status").GetString().ShouldBe("Active");
+        var subscriptions = cluster.GetProperty("subscriptions").EnumerateArray().ToList();
+        subscriptions.Select(s => s.GetProperty("name").GetString()).ShouldBe(["accounting", "analytics", "billing", "notifications"]);
+        foreach (var subscription in subscriptions)
+        {
+            subscription.GetProperty("partitions").GetArrayLength().ShouldBe(4);
+            subscription.GetProperty("watermark").GetDateTimeOffset().ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddHours(-1));
+        }
+        // Every queue has checkpointed once the silo has read the journal, and names the silo that did.
+        await api.UntilAsync(async () => (await api.JsonAsync("admin", "/api/cluster")).GetProperty("subscriptions").EnumerateArray()
+            .SelectMany(s => s.GetProperty("partitions").EnumerateArray()).All(p => p.GetProperty("silo").GetString() == silo.GetProperty("address").GetString()));
     }
 
     private async Task<string> FillAsync(string template)
@@ -98,6 +108,26 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
             template = template.Replace("{task}", created.Headers.Location!.ToString().Split('/')[^1]);
         }
         return template;
+    }
+
+    [Fact]
+    public async Task A_signed_out_browser_opening_the_dashboard_is_sent_to_sign_in_with_the_way_back_and_a_script_gets_401()
+    {
+        var client = api.CreateClient(new() { AllowAutoRedirect = false });
+        using var page = new HttpRequestMessage(HttpMethod.Get, "/dashboard/");
+        page.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+        var response = await client.SendAsync(page);
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.OriginalString.ShouldBe("/?return=%2Fdashboard%2F");
+
+        (await client.GetAsync("/dashboard/DashboardCounters")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_dashboards_log_stream_is_hidden_even_from_admins()
+    {
+        var response = await (await api.ClientAsync("admin")).GetAsync("/dashboard/Trace");
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
     [Theory]

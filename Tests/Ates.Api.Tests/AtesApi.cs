@@ -62,4 +62,21 @@ public sealed class AtesApi : WebApplicationFactory<Program>
         } while (after is not null);
         return count;
     }
+
+    /// <summary>Asks again every 50 ms until the condition holds (what the API shows follows the journal eventually).</summary>
+    public async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            try
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException("The condition did not hold in time.");
+            }
+        }
+    }
 }

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ates.Runtime;
-using Ates.Runtime.Storage.Embedded;
+using Ates.Storage.Journal;
+using Ates.Storage.Memory;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,17 +12,17 @@ namespace Ates.Api.Tests;
 
 public sealed class SharedKeyRingTests
 {
-    private static WebApplicationFactory<Program> SiloOn(IAtesStore store) => new AtesApi().WithWebHostBuilder(builder =>
+    private static WebApplicationFactory<Program> SiloOn(IJournalStore store) => new AtesApi().WithWebHostBuilder(builder =>
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<IAtesStore>();
+            services.RemoveAll<IJournalStore>();
             services.AddSingleton(store);
         }));
 
     [Fact]
     public async Task A_token_issued_by_one_silo_is_accepted_by_another_on_the_same_store()
     {
-        await using var store = EmbeddedStore.Open(new EmbeddedStoreOptions());
+        await using var store = new InMemoryJournal();
         await using var siloA = SiloOn(store);
         await using var siloB = SiloOn(store);
 

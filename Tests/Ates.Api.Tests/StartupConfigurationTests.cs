@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ates.Runtime;
-using Ates.Runtime.Storage.Embedded;
-using Ates.Runtime.Testing;
+using Ates.Storage.Journal;
+using Ates.Storage.Memory;
+using Ates.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -14,20 +14,8 @@ using Microsoft.Extensions.Hosting;
 namespace Ates.Api.Tests;
 
 /// <summary>A silo host configured only by the given settings (memory-only embedded store unless they say otherwise).</summary>
-public sealed class ConfiguredSilo(IReadOnlyDictionary<string, string?> settings, IAtesStore? store = null) : WebApplicationFactory<Program>
+public sealed class ConfiguredSilo(IReadOnlyDictionary<string, string?> settings, IJournalStore? store = null) : WebApplicationFactory<Program>
 {
-    private IHost? _host;
-
-    protected override IHost CreateHost(IHostBuilder builder) => _host = base.CreateHost(builder);
-
-    public override async ValueTask DisposeAsync()
-    {
-        // Stop the silo first, as SIGTERM does: disposing the factory stops the host while Program's app.Run() sees the
-        // same stop and disposes the container, store included, under a silo that is still handing back its leases.
-        if (_host is not null) await _host.Services.GetRequiredService<Ates.Runtime.Silo>().StopAsync();
-        await base.DisposeAsync();
-    }
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Ates:DataDirectory", "");
@@ -37,7 +25,7 @@ public sealed class ConfiguredSilo(IReadOnlyDictionary<string, string?> settings
         {
             builder.ConfigureTestServices(services =>
             {
-                services.RemoveAll<IAtesStore>();
+                services.RemoveAll<IJournalStore>();
                 services.AddSingleton(store);
             });
         }
@@ -129,7 +117,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public async Task Silos_starting_at_once_on_one_store_register_the_bootstrap_admin_once()
     {
-        await using var store = EmbeddedStore.Open(new EmbeddedStoreOptions());
+        await using var store = new InMemoryJournal();
         var silos = Enumerable.Range(0, 3).Select(_ => new ConfiguredSilo(BootstrapAdmin(("Ates:SeedDemoUsers", "true")), store)).ToList();
         try
         {
@@ -186,27 +174,35 @@ public sealed class StartupConfigurationTests
     }
 
     [Fact]
-    public async Task Two_silos_on_one_postgres_database_serve_the_bootstrap_admin_and_no_demo_users()
+    public async Task A_silo_on_postgres_serves_the_bootstrap_admin_no_demo_users_and_keeps_its_data_across_a_restart()
     {
         var server = await PostgresTestServer.SharedAsync();
         var database = await server.CreateDatabaseAsync();
-        // One silo names the database the standard way, the other inside the Ates section (as DESIGN.md lists it).
-        await using var siloA = new ConfiguredSilo(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = database,
             ["Ates:BootstrapAdmin:Email"] = Email, ["Ates:BootstrapAdmin:Password"] = Password,
-        });
-        await using var siloB = new ConfiguredSilo(new Dictionary<string, string?>
+        };
+        Guid taskId;
+        await using (var first = new ConfiguredSilo(settings))
         {
-            ["Ates:Storage"] = "Postgres", ["Ates:ConnectionStrings:Ates"] = database,
-            ["Ates:BootstrapAdmin:Email"] = Email, ["Ates:BootstrapAdmin:Password"] = Password,
-        });
-        await Task.WhenAll(Task.Run(() => siloA.CreateClient()), Task.Run(() => siloB.CreateClient()));
+            (await first.UserEmailsAsync(Email, Password)).ShouldBe([Email]);
+            (await first.SignInAsync("admin@ates.local", "admin")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            var admin = await first.ClientAsync(Email, Password);
+            (await admin.PostAsJsonAsync("/api/users", new { email = "w@ates.test", name = "W", role = "worker", password = "longenough" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+            var created = await admin.PostAsJsonAsync("/api/tasks", new { title = "Kept in PostgreSQL" });
+            created.StatusCode.ShouldBe(HttpStatusCode.Created);
+            taskId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            var cluster = await admin.GetFromJsonAsync<JsonElement>("/api/cluster");
+            cluster.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Active").ShouldBe(1);
+        }
 
-        (await siloA.UserEmailsAsync(Email, Password)).ShouldBe([Email]);
-        (await siloB.UserEmailsAsync(Email, Password)).ShouldBe([Email]);
-        (await siloA.SignInAsync("admin@ates.local", "admin")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        var cluster = await (await siloB.ClientAsync(Email, Password)).GetFromJsonAsync<JsonElement>("/api/cluster");
-        cluster.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("live").GetBoolean()).ShouldBe(2);
+        // The other way to name the database (inside the Ates section, as DESIGN.md lists it), on a new silo process.
+        settings.Remove("ConnectionStrings:Ates");
+        settings["Ates:ConnectionStrings:Ates"] = database;
+        await using var second = new ConfiguredSilo(settings);
+        var again = await second.ClientAsync(Email, Password);
+        (await again.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}")).GetProperty("title").GetString().ShouldBe("Kept in PostgreSQL");
+        (await second.UserEmailsAsync(Email, Password)).ShouldBe([Email, "w@ates.test"]);
     }
 }

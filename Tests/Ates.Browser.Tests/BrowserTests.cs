@@ -94,12 +94,41 @@ public sealed class BrowserTests(SiloProcess silo) : IClassFixture<SiloProcess>,
         await Assertions.Expect(admin.Locator("#expensive")).ToContainTextAsync("–");
         await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-analytics.png"), FullPage = true });
 
-        // The cluster dashboard, same cookie.
-        await admin.GotoAsync($"{silo.BaseUrl}/dashboard");
+        // The cluster page: the silo, each subscription's watermark and queues, and the way to the Orleans Dashboard.
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Cluster" }).ClickAsync();
         await Assertions.Expect(admin.Locator("#silos tr")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(admin.Locator("#silos tr")).ToContainTextAsync("Active");
         await Assertions.Expect(admin.Locator("#subscriptions tr")).ToHaveCountAsync(4);
-        await Assertions.Expect(admin.Locator("#live")).ToHaveTextAsync("1");
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-cluster.png"), FullPage = true });
+
+        // The Orleans Dashboard, same cookie.
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Orleans Dashboard" }).ClickAsync();
+        await Assertions.Expect(admin).ToHaveTitleAsync("Orleans Dashboard", new() { Timeout = 15_000 });
+        // Its data comes from its own JSON routes, which answer the admin's cookie.
+        await Assertions.Expect(admin.Locator("#menu")).ToContainTextAsync("Silos", new() { Timeout = 15_000 });
+        await Assertions.Expect(admin.Locator("#content")).ToContainTextAsync("TOTAL ACTIVATIONS", new() { Timeout = 15_000, IgnoreCase = true });
+        await Assertions.Expect(admin.Locator("#error-message-content")).ToBeEmptyAsync();
         await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "admin-dashboard.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task A_signed_out_browser_opening_the_dashboard_signs_in_and_comes_back_and_a_worker_is_refused()
+    {
+        await using var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{silo.BaseUrl}/dashboard/");
+        await Assertions.Expect(page.Locator("#signin")).ToBeVisibleAsync();
+        page.Url.ShouldContain("return=");
+        var form = page.Locator("#signin-form");
+        await form.GetByLabel("Email").FillAsync("admin@ates.local");
+        await form.GetByLabel("Password").FillAsync("admin");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveTitleAsync("Orleans Dashboard", new() { Timeout = 15_000 });
+        new Uri(page.Url).AbsolutePath.ShouldBe("/dashboard/");
+
+        var worker = await SignInAsync("worker0");
+        var refused = await worker.GotoAsync($"{silo.BaseUrl}/dashboard/");
+        refused!.Status.ShouldBe(403);
     }
 
     [Fact]

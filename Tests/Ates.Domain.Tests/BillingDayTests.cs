@@ -1,4 +1,5 @@
-using Ates.Runtime.Testing;
+using Ates.Storage.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ates.Domain.Tests;
 
@@ -23,8 +24,8 @@ public sealed class BillingDayTests
     [Fact]
     public async Task At_the_end_of_the_day_positive_balances_are_paid_out_negative_ones_carry_over_and_closing_again_changes_nothing()
     {
-        var time = new ManualTimeProvider();
-        await using var ates = await DomainCluster.StartAsync(time: time, seed: 3);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        await using var ates = await DomainCluster.StartAsync(clock: time, seed: 3);
         var (earner, debtor, _) = await EarnAndOweAsync(ates);
         var earned = (await ates.Account(earner.Id).Get()).Balance;
         var owed = (await ates.Account(debtor.Id).Get()).Balance;
@@ -48,21 +49,22 @@ public sealed class BillingDayTests
 
         var day = await ates.Queries.Day(Monday);
         day.Payouts.ShouldBe(earned);
-        var entriesBefore = (await ates.Cluster.Store.ReadAllAsync(LogPosition.Start, 100_000)).Count;
+        var entriesBefore = (await ates.Journal.ReadLogAsync(JournalPosition.Start, 100_000)).Count;
         var again = await ates.Grains(1).GetGrain<IBillingDayGrain>("2026-01-05").Close();
         again.ShouldBe(new CloseDayResult(Monday, earned, 1));
-        (await ates.Cluster.Store.ReadAllAsync(LogPosition.Start, 100_000)).Count.ShouldBe(entriesBefore);
+        (await ates.Journal.ReadLogAsync(JournalPosition.Start, 100_000)).Count.ShouldBe(entriesBefore);
         (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
     }
 
     [Fact]
     public async Task A_day_that_ended_while_no_silo_ran_is_closed_at_the_next_start()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
         var directory = Directory.CreateTempSubdirectory("ates-domain-").FullName;
         decimal earned;
         Guid earnerId;
-        await using (var ates = await DomainCluster.StartAsync(silos: 1, time: time, seed: 3, dataDirectory: directory))
+        await using (var journal = SqliteJournal.Open(new SqliteJournalOptions { DataDirectory = directory }))
+        await using (var ates = await DomainCluster.StartAsync(silos: 1, clock: time, seed: 3, journal: journal))
         {
             var (earner, _, _) = await EarnAndOweAsync(ates);
             earnerId = earner.Id;
@@ -71,7 +73,8 @@ public sealed class BillingDayTests
 
         time.Advance(TimeSpan.FromDays(2)); // Monday and Tuesday end while nothing runs
 
-        await using var restarted = await DomainCluster.StartAsync(silos: 1, time: time, seed: 3, dataDirectory: directory);
+        await using var reopened = SqliteJournal.Open(new SqliteJournalOptions { DataDirectory = directory });
+        await using var restarted = await DomainCluster.StartAsync(silos: 1, clock: time, seed: 3, journal: reopened);
         await restarted.UntilAsync(async () => await restarted.Grains().GetGrain<IBillingClockGrain>(Singletons.Key).ClosedThrough() == Monday.AddDays(1));
         var monday = await restarted.Queries.Day(Monday);
         (monday.Closed, monday.Payouts).ShouldBe((true, earned));
@@ -82,8 +85,8 @@ public sealed class BillingDayTests
     [Fact]
     public async Task Management_earnings_are_the_days_fees_minus_its_rewards_in_accounting_and_analytics()
     {
-        var time = new ManualTimeProvider();
-        await using var ates = await DomainCluster.StartAsync(time: time, seed: 9);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        await using var ates = await DomainCluster.StartAsync(clock: time, seed: 9);
         var manager = await ates.UserAsync(Roles.Manager);
         var workers = new[] { await ates.UserAsync(Roles.Worker), await ates.UserAsync(Roles.Worker) };
         var monday = new List<TaskDto>();
@@ -114,8 +117,8 @@ public sealed class BillingDayTests
     [Fact]
     public async Task The_most_expensive_task_is_found_for_a_day_a_week_and_a_month()
     {
-        var time = new ManualTimeProvider();
-        await using var ates = await DomainCluster.StartAsync(time: time, seed: 21);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        await using var ates = await DomainCluster.StartAsync(clock: time, seed: 21);
         var manager = await ates.UserAsync(Roles.Manager);
         await ates.UserAsync(Roles.Worker);
         var tasks = new List<TaskDto>();

@@ -1,21 +1,43 @@
-using Ates.Runtime.Testing;
+using Ates.Storage.Hosting;
+using Ates.Storage.Journal;
+using Ates.Storage.Memory;
+using Ates.Storage.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.TestingHost;
 
 namespace Ates.Domain.Tests;
 
-/// <summary>A TestCluster (two silos by default) hosting the aTES domain, with helpers to act and to wait for effects.</summary>
+/// <summary>
+/// The aTES domain on an Orleans in-process test cluster (two silos by default) sharing one journal, with helpers to
+/// act through any silo and to wait for the subscriptions to settle.
+/// </summary>
 public sealed class DomainCluster : IAsyncDisposable
 {
-    private DomainCluster(TestCluster cluster) => Cluster = cluster;
-
-    public TestCluster Cluster { get; }
-
-    public IReadOnlyList<Silo> Silos => Cluster.Silos;
-
-    /// <summary>Grains through silo <paramref name="silo"/> (round-robin across silos when omitted).</summary>
-    public IGrainFactory Grains(int? silo = null) => Silos[(silo ?? Interlocked.Increment(ref _next)) % Silos.Count].GrainFactory;
-
     private int _next;
+
+    private DomainCluster(InProcessTestCluster cluster, IJournalStore journal)
+    {
+        Cluster = cluster;
+        Journal = journal;
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    /// <summary>The journal every silo of the cluster shares.</summary>
+    public IJournalStore Journal { get; }
+
+    public IReadOnlyList<InProcessSiloHandle> Silos => Cluster.Silos;
+
+    /// <summary>Grains through silo <paramref name="silo"/> (round-robin across the silos when omitted).</summary>
+    public IGrainFactory Grains(int? silo = null)
+    {
+        var silos = Cluster.GetActiveSilos().ToList();
+        return silos[(silo ?? Interlocked.Increment(ref _next)) % silos.Count].ServiceProvider.GetRequiredService<IGrainFactory>();
+    }
+
+    public IServiceProvider Services(int silo = 0) => Cluster.GetActiveSilos().ElementAt(silo).ServiceProvider;
 
     public IUserRegistryGrain Registry(int? silo = null) => Grains(silo).GetGrain<IUserRegistryGrain>(Singletons.Key);
 
@@ -23,34 +45,38 @@ public sealed class DomainCluster : IAsyncDisposable
 
     public IAccountGrain Account(Guid userId) => Grains().GetGrain<IAccountGrain>(userId);
 
-    public DomainQueries Queries => Silos[0].Services.GetRequiredService<DomainQueries>();
+    public DomainQueries Queries => Services().GetRequiredService<DomainQueries>();
 
-    public IEventSerializer Serializer => Silos[0].Services.GetRequiredService<IEventSerializer>();
+    public IEventSerializer Serializer => Services().GetRequiredService<IEventSerializer>();
 
-    public static async Task<DomainCluster> StartAsync(int silos = 2, TimeProvider? time = null, int? seed = null, Action<DomainOptions>? domain = null,
-        string? dataDirectory = null, Func<TimeProvider, IAtesStore>? store = null)
+    public Subscriptions Subscriptions => Services().GetRequiredService<Subscriptions>();
+
+    public static async Task<DomainCluster> StartAsync(int silos = 2, TimeProvider? clock = null, int? seed = null, Action<DomainOptions>? domain = null,
+        IJournalStore? journal = null, Action<ISiloBuilder>? silo = null)
     {
-        var cluster = await TestCluster.StartAsync(new TestClusterOptions
+        journal ??= new InMemoryJournal();
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureSilo((_, siloBuilder) =>
         {
-            InitialSilos = silos,
-            Time = time ?? TimeProvider.System,
-            CreateStore = store ?? (dataDirectory is null ? null : t => Ates.Runtime.Storage.Embedded.EmbeddedStore.Open(new() { DataDirectory = dataDirectory }, t)),
-            ConfigureServices = services =>
+            siloBuilder.AddMemoryGrainStorage(JournalNames.Snapshots);
+            siloBuilder.UseInMemoryReminderService();
+            siloBuilder.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(100));
+            siloBuilder.AddJournal(journal);
+            siloBuilder.AddAtesDomain(o =>
             {
-                if (seed is { } s) services.AddSingleton(new RandomSource(new Random(s)));
-            },
-            ConfigureSilo = silo =>
-            {
-                silo.AddAtesDomain(domain);
-                silo.Configure(o =>
-                {
-                    // A manual clock never fires a backoff delay: retry at once there.
-                    o.RetryBackoff = time is ManualTimeProvider ? TimeSpan.Zero : TimeSpan.FromMilliseconds(1);
-                    if (time is ManualTimeProvider) o.LeaseTtl = TimeSpan.FromDays(3650); // leases are not under test on a manual clock
-                });
-            },
+                o.Clock = clock ?? TimeProvider.System;
+                o.DayCloseCheckPeriod = TimeSpan.FromMilliseconds(200);
+                domain?.Invoke(o);
+            });
+            foreach (var name in DomainSubscriptions.All) siloBuilder.AddJournalSubscription(name);
+            if (seed is { } s) siloBuilder.ConfigureServices(services => services.AddSingleton(new RandomSource(new Random(s))));
+            silo?.Invoke(siloBuilder);
         });
-        return new DomainCluster(cluster);
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new DomainCluster(cluster, journal);
     }
 
     public async Task<UserDto> UserAsync(string role, string? name = null)
@@ -64,43 +90,41 @@ public sealed class DomainCluster : IAsyncDisposable
 
     public Task<TaskDto> CompleteAsync(Guid taskId, Guid actorId) => Grains().GetGrain<ITaskGrain>(taskId).Complete(actorId);
 
-    /// <summary>Waits until every subscription has processed the whole log, as it is when they all agree.</summary>
+    /// <summary>Waits until every subscription has delivered the whole journal, as it is when they all agree.</summary>
     public async Task SettledAsync(TimeSpan? timeout = null)
     {
-        var operations = Silos[0].Services.GetRequiredService<SubscriptionOperations>();
         try
         {
             await UntilAsync(async () =>
             {
-                foreach (var name in operations.Names)
-                    if (!await operations.IsCaughtUpAsync(name)) return false;
-                return true;
+                var head = await Journal.ReadHeadAsync();
+                foreach (var name in DomainSubscriptions.All)
+                    if (!await Subscriptions.IsCaughtUpAsync(name)) return false;
+                return await Journal.ReadHeadAsync() == head;
             }, timeout);
         }
         catch (TimeoutException)
         {
-            var behind = new List<string>();
-            foreach (var name in operations.Names)
-                if (!await operations.IsCaughtUpAsync(name)) behind.Add(name);
-            var leases = string.Join("; ", Silos.Select(s => $"{s.Id}: {s.HeldLeases.Count} leases"));
-            throw new TimeoutException($"Subscriptions still behind: {string.Join(", ", behind)} ({leases}); dead letters: {(await operations.ListDeadLettersAsync()).Count}");
+            var status = await Subscriptions.StatusAsync();
+            throw new TimeoutException("Subscriptions still behind: " + string.Join("; ", status.Where(s => s.Pending > 0).Select(s => $"{s.Name} {s.Pending} pending")) +
+                                       $"; dead letters: {(await Journal.ListDeadLettersAsync()).Count}");
         }
     }
 
-    /// <summary>Re-checks the condition whenever the store commits anything, until it holds.</summary>
+    /// <summary>Checks the condition again after every commit to the journal (and at least every 100 ms), until it holds.</summary>
     public async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null)
     {
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = Cluster.Store.OnCommitted(_ => Volatile.Read(ref signal).TrySetResult());
+        using var _ = Journal.OnAppended(() => Volatile.Read(ref signal).TrySetResult());
         while (true)
         {
             var next = Volatile.Read(ref signal).Task;
             if (await condition()) return;
             try
             {
-                // Appends wake us at once; checkpoint moves raise no signal, so the cap re-checks for those.
-                await next.WaitAsync(TimeSpan.FromMilliseconds(250), deadline.Token);
+                // Commits wake us at once; checkpoint moves raise no signal, so the cap re-checks for those.
+                await next.WaitAsync(TimeSpan.FromMilliseconds(100), deadline.Token);
             }
             catch (TimeoutException)
             {
@@ -113,13 +137,16 @@ public sealed class DomainCluster : IAsyncDisposable
         }
     }
 
-    public async Task<IReadOnlyList<(RecordedEvent Recorded, object Event)>> EventsAsync(string streamId)
+    public async Task<IReadOnlyList<(JournalEvent Recorded, object Event)>> EventsAsync(string streamId)
     {
-        var events = await Cluster.Store.ReadStreamAsync(streamId, 0, 100_000);
+        var events = await Journal.ReadStreamAsync(streamId, 0, 100_000);
         return events.Select(e => (e, Serializer.Deserialize(e))).ToList();
     }
 
-    public async Task<InvariantReport> InvariantsAsync() => await LedgerInvariants.CheckAsync(Cluster.Store, Serializer);
+    public Task<InvariantReport> InvariantsAsync() => LedgerInvariants.CheckAsync(Journal, Serializer);
 
-    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+    }
 }

@@ -13,7 +13,7 @@ public sealed class EventFlowTests
         var worker = await ates.UserAsync(Roles.Worker);
 
         TaskDto task;
-        using (RequestContext.Begin("corr-4711", actorUserId: manager.Id.ToString()))
+        using (CallContext.Begin("corr-4711", actorUserId: manager.Id.ToString()))
         {
             task = await ates.CreateTaskAsync(manager.Id);
         }
@@ -50,10 +50,10 @@ public sealed class EventFlowTests
         // What a producer wrote before v2: the Jira id inside the title.
         var v1 = new TaskCreatedV1(taskId, "[UBERPOP-42] - Change the shade of green", "Greener", 15, 35, manager.Id);
         var assigned = new TaskAssigned(taskId, worker.Id, null, 15, AssignReasons.Created, null, "Change the shade of green", "UBERPOP-42");
-        await ates.Cluster.Store.AppendAsync(stream, 0, stream,
+        await ates.Journal.AppendAsync(stream, 0,
         [
-            new EventData(Guid.CreateVersion7(), "task.created", 1, JsonSerializer.SerializeToUtf8Bytes(v1, JsonEventSerializer.Options), metadata),
-            new EventData(Guid.CreateVersion7(), "task.assigned", 1, JsonSerializer.SerializeToUtf8Bytes(assigned, JsonEventSerializer.Options), metadata),
+            new NewEvent(Guid.CreateVersion7(), "task.created", 1, JsonSerializer.SerializeToUtf8Bytes(v1, JsonEventSerializer.Options), metadata),
+            new NewEvent(Guid.CreateVersion7(), "task.assigned", 1, JsonSerializer.SerializeToUtf8Bytes(assigned, JsonEventSerializer.Options), metadata),
         ]);
 
         var task = (await ates.Grains(1).GetGrain<ITaskGrain>(taskId).Get())!;
@@ -79,16 +79,44 @@ public sealed class EventFlowTests
         var worker = await ates.UserAsync(Roles.Worker);
         var bad = Guid.NewGuid();
         var metadata = new EventMetadata(DateTimeOffset.UtcNow, null, null, null, null);
-        await ates.Cluster.Store.AppendAsync($"task/{bad:N}", 0, $"task/{bad:N}",
-            [new EventData(Guid.CreateVersion7(), "task.assigned", 1, """{"taskId":"x","surprise":true}"""u8.ToArray(), metadata)]);
+        await ates.Journal.AppendAsync($"task/{bad:N}", 0,
+            [new NewEvent(Guid.CreateVersion7(), "task.assigned", 1, """{"taskId":"x","surprise":true}"""u8.ToArray(), metadata)]);
         var good = await ates.CreateTaskAsync(manager.Id);
         await ates.SettledAsync();
 
         (await ates.Account(worker.Id).Log(null, null)).Single().TaskId.ShouldBe(good.Id);
-        var operations = ates.Silos[0].Services.GetRequiredService<SubscriptionOperations>();
-        var parked = (await operations.ListDeadLettersAsync()).Where(d => d.StreamId == $"task/{bad:N}").ToList();
+        var parked = (await ates.Journal.ListDeadLettersAsync()).Where(d => d.StreamId == $"task/{bad:N}").ToList();
         parked.Select(d => d.Subscription).Order().ShouldBe([DomainSubscriptions.Analytics, DomainSubscriptions.Billing, DomainSubscriptions.Notifications]);
         parked.ShouldAllBe(d => d.Error.StartsWith("EventDecodingException") && d.Attempts == 1);
+    }
+
+    [Fact]
+    public async Task An_event_a_consumer_refuses_is_parked_by_that_consumer_its_stream_goes_on_and_a_retry_reports_the_refusal()
+    {
+        await using var ates = await DomainCluster.StartAsync();
+        var manager = await ates.UserAsync(Roles.Manager);
+        var worker = await ates.UserAsync(Roles.Worker);
+        // A payout entry without its payout date decodes, but the inbox cannot word it: its rule throws for this event.
+        var broken = new LedgerEntryRecorded(Guid.NewGuid(), worker.Id, EntryKinds.Payout, -5, -5, null, "Broken payout", "payout:broken", DateTimeOffset.UtcNow, null);
+        await ates.Journal.AppendAsync($"account/{Guid.NewGuid():N}", 0, [new NewEvent(Guid.CreateVersion7(), "ledger.entry-recorded", 1,
+            JsonSerializer.SerializeToUtf8Bytes(broken, JsonEventSerializer.Options), new EventMetadata(DateTimeOffset.UtcNow, null, null, null, null))]);
+        var after = await ates.CreateTaskAsync(manager.Id, "After the broken one");
+        await ates.SettledAsync();
+
+        // The worker's inbox goes on: the task assigned after the broken payout arrived.
+        (await ates.Grains().GetGrain<IInboxGrain>(worker.Id).List()).Single().Text.ShouldContain("After the broken one");
+        var letter = (await ates.Journal.ListDeadLettersAsync()).ShouldHaveSingleItem();
+        (letter.Subscription, letter.Target, letter.Type).ShouldBe((DomainSubscriptions.Notifications, $"{DomainSubscriptions.NotificationInboxes}/{worker.Id:N}", "ledger.entry-recorded"));
+        letter.Error.ShouldStartWith("InvalidOperationException");
+
+        // An operator's retry reaches the inbox again, which refuses again: the letter stays, one attempt more.
+        var (outcome, _) = await ates.Subscriptions.RetryAsync(letter.Id);
+        outcome.ShouldBe(Ates.Storage.Streams.DeadLetterRetryOutcome.FailedAgain);
+        (await ates.Journal.ListDeadLettersAsync()).Single().Attempts.ShouldBe(2);
+        (await ates.Grains().GetGrain<IInboxGrain>(worker.Id).List()).Count.ShouldBe(1);
+        // Other subscriptions are not held back by it: accounting counted that entry into its day.
+        (await ates.Queries.Day(ates.Queries.Calendar.DateOf(broken.At))).Payouts.ShouldBe(5);
+        after.AssigneeId.ShouldBe(worker.Id);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class RandomizedTests
                 {
                     counts.AddOrUpdate($"refused {ex.Error}", 1, (_, n) => n + 1);
                 }
-                catch (VersionConflictException)
+                catch (JournalConflictException)
                 {
                     counts.AddOrUpdate("conflicts surfaced", 1, (_, n) => n + 1);
                 }

@@ -48,7 +48,7 @@ public sealed class SchemaRegistryTests
         }
         File.Exists(path).ShouldBeTrue($"{path} is missing: publish it with ATES_UPDATE_SCHEMAS=1 and commit it.");
 
-        var recorded = new RecordedEvent(Guid.NewGuid(), "x/1", 1, LogPosition.Start, 0, name, version, File.ReadAllBytes(path),
+        var recorded = new JournalEvent(Guid.NewGuid(), "x/1", 1, JournalPosition.Start, name, version, File.ReadAllBytes(path),
             new EventMetadata(DateTimeOffset.UnixEpoch, null, null, null, null));
         var decoded = Serializer().Deserialize(recorded);
         // Old versions come back upcast to the current shape; current ones as themselves.
@@ -69,7 +69,7 @@ public sealed class SchemaRegistryTests
     [Fact]
     public void Strict_decoding_refuses_unknown_and_missing_members()
     {
-        RecordedEvent Of(string json) => new(Guid.NewGuid(), "task/1", 1, LogPosition.Start, 0, "task.completed", 1, System.Text.Encoding.UTF8.GetBytes(json),
+        JournalEvent Of(string json) => new(Guid.NewGuid(), "task/1", 1, JournalPosition.Start, "task.completed", 1, System.Text.Encoding.UTF8.GetBytes(json),
             new EventMetadata(DateTimeOffset.UnixEpoch, null, null, null, null));
         const string valid = """{"taskId":"0190a5c2-7b3e-7d41-9f6a-1c2d3e4f5a6b","assigneeId":"0190a5c2-7b3e-7d41-9f6a-1c2d3e4f5a6b","reward":20,"title":"t","jiraId":null}""";
         Serializer().Deserialize(Of(valid)).ShouldBeOfType<TaskCompleted>();
@@ -78,8 +78,7 @@ public sealed class SchemaRegistryTests
         Should.Throw<EventDecodingException>(() => Serializer().Deserialize(Of(valid.Replace("\"title\":\"t\"", "\"title\":null"))));
     }
 
-    private static JsonEventSerializer Serializer() =>
-        new(JsonEventSerializer.FindEventTypes(typeof(TaskCreated).Assembly), [EventUpcaster.Create<TaskCreatedV1, TaskCreated>(TaskCreatedUpcaster.Upcast)]);
+    private static JsonEventSerializer Serializer() => DomainEvents.Serializer();
 
     private static string FindRepositoryRoot()
     {

@@ -39,7 +39,7 @@ public sealed class TaskRulesTests
         var error = await Should.ThrowAsync<DomainException>(ates.Grains().GetGrain<ITaskGrain>(id).Create(new NewTask(title, null, null), worker.Id));
         error.Error.ShouldBe(DomainError.Invalid);
         error.Errors!.Keys.ShouldContain(field);
-        (await ates.Cluster.Store.ReadStreamAsync($"task/{id:N}", 0, 10)).ShouldBeEmpty();
+        (await ates.Journal.ReadStreamAsync($"task/{id:N}", 0, 10)).ShouldBeEmpty();
     }
 
     [Fact]
