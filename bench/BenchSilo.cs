@@ -130,12 +130,7 @@ public sealed class BenchSilo : IAsyncDisposable
 public static class Ports
 {
     /// <summary>A port nothing listens on now (the OS picks it).</summary>
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int Free() => Ates.Testing.SiloProcess.FreePort();
 }
 
 /// <summary>A temporary directory removed with the scope.</summary>

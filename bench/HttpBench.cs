@@ -1,3 +1,6 @@
+using Ates.Client;
+using Ates.Testing;
+
 namespace Ates.Bench;
 
 /// <summary>Task creations over HTTP against the real silo process, beside a no-op route on the same connections.</summary>
@@ -14,7 +17,8 @@ public static class HttpBench
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) settings[key] = value;
         await using var silo = SiloProcess.Start(settings);
         await silo.WaitReadyAsync();
-        var client = await silo.ManagerAsync();
+        var client = new AtesClient(silo.Http);
+        await client.SignInAsync("manager@ates.local", "manager"); // sign-in is rate limited: one per process
         var http = silo.Http;
 
         Task Create() => client.CreateTaskAsync("HTTP benchmark task", "UBERPOP-1");

@@ -1,3 +1,4 @@
+using Ates.Testing;
 using System.Diagnostics;
 using Ates.Client;
 using Ates.Grains.Interfaces;

@@ -2,6 +2,7 @@
 # Starts a throwaway PostgreSQL on a loopback port for tests and benchmarks, and prints its connection string.
 #   scripts/throwaway-postgres.sh start <dir> <port>   -> prints "Host=127.0.0.1;Port=<port>;Username=postgres;Database=postgres"
 #   scripts/throwaway-postgres.sh stop <dir>
+#   scripts/throwaway-postgres.sh crash-restart <dir>   -> pg_ctl restart -m immediate: no shutdown checkpoint, crash recovery
 # Installs Debian's postgresql when it is missing. The server runs as the 'postgres' OS user when started by root.
 set -euo pipefail
 cmd=${1:?start|stop}; dir=${2:?data directory}; port=${3:-55432}
@@ -29,5 +30,8 @@ case "$cmd" in
   stop)
     [ -f "$dir/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
     ;;
-  *) echo "usage: $0 start|stop <dir> [port]" >&2; exit 2 ;;
+  crash-restart)
+    as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -m immediate -w -t 60 restart >/dev/null
+    ;;
+  *) echo "usage: $0 start|stop|crash-restart <dir> [port]" >&2; exit 2 ;;
 esac

@@ -262,7 +262,7 @@ $("user-form").addEventListener("submit", async (event) => {
 
 async function refreshCluster() {
   const c = await api("GET", "/api/cluster");
-  $("cluster-summary").textContent = `${c.silos.filter((s) => s.status === "Active").length} active silo(s) · ${c.activations} activations · ${c.deadLetters} dead letter(s)`;
+  $("cluster-summary").textContent = `${c.silos.filter((s) => s.status === "Active").length} active silo(s) · ${c.activations ?? "?"} activations · ${c.deadLetters} dead letter(s)`;
   $("silos").replaceChildren(...c.silos.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, s.address),
     el("td", { class: s.status === "Active" ? "pos" : "neg" }, s.status), el("td", {}, time(s.startedAt)))));
   $("subscriptions").replaceChildren(...c.subscriptions.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, time(s.watermark)),

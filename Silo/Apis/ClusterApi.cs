@@ -15,7 +15,7 @@ public sealed record PartitionView(int Partition, string Position, string? Silo,
 /// <param name="Lag">Journal events the subscription has not delivered yet (counted up to 10,000).</param>
 public sealed record SubscriptionView(string Name, DateTimeOffset Watermark, long Lag, long Epoch, IReadOnlyList<PartitionView> Partitions);
 
-public sealed record ClusterView(IReadOnlyList<SiloView> Silos, IReadOnlyList<SubscriptionView> Subscriptions, int DeadLetters, int Activations);
+public sealed record ClusterView(IReadOnlyList<SiloView> Silos, IReadOnlyList<SubscriptionView> Subscriptions, int DeadLetters, int? Activations);
 
 /// <summary>
 /// The operator's view: /api/cluster (admin) from Orleans' membership and the journal stream provider, the Orleans
@@ -59,7 +59,23 @@ public static class ClusterApi
             .ToList();
         var views = (await subscriptions.StatusAsync()).Select(s => new SubscriptionView(s.Name, s.Watermark, s.Pending, s.Epoch,
             s.Queues.Select(q => new PartitionView(q.Queue, q.Position.ToString(), q.Owner, q.Owner is null ? null : q.UpdatedAt)).ToList())).ToList();
-        return new ClusterView(silos, views, (await subscriptions.DeadLettersAsync()).Count, await management.GetTotalActivationCount());
+        return new ClusterView(silos, views, (await subscriptions.DeadLettersAsync()).Count, await ActivationsAsync(management));
+    }
+
+    /// <summary>
+    /// Asks every silo, so it fails while a silo that died is not declared dead yet — exactly when an operator looks:
+    /// the rest of the view (from the membership table and the journal) is still shown, without the count.
+    /// </summary>
+    private static async Task<int?> ActivationsAsync(IManagementGrain management)
+    {
+        try
+        {
+            return await management.GetTotalActivationCount().WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            return null;
+        }
     }
 
     private static (DateTimeOffset At, Task<ClusterView> View)? _scraped;
@@ -80,7 +96,7 @@ public static class ClusterApi
             foreach (var (labels, value) in samples)
                 text.Append(name).Append(labels.Length == 0 ? "" : $"{{{labels}}}").Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
-        Metric("ates_activations", "gauge", "Grain activations in the cluster.", [("", cluster.Activations)]);
+        if (cluster.Activations is { } activations) Metric("ates_activations", "gauge", "Grain activations in the cluster.", [("", activations)]);
         Metric("ates_silos_active", "gauge", "Silos Orleans' membership counts active.", [("", cluster.Silos.Count(s => s.Status == nameof(SiloStatus.Active)))]);
         Metric("ates_subscription_pending_events", "gauge", "Journal events the subscription has not delivered (counted up to 10000).",
             cluster.Subscriptions.Select(s => ($"subscription=\"{s.Name}\"", (double)s.Lag)));

@@ -56,9 +56,22 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
             BadHttpRequestException { InnerException: JsonException } b => (400, "The body is not valid JSON for this request.", b.InnerException!.Message, null),
             BadHttpRequestException b => (b.StatusCode, "The request is not valid.", b.Message, (IReadOnlyDictionary<string, string[]>?)null),
             JsonException j => (400, "The body is not valid JSON for this request.", j.Message, null),
+            // A silo died and is not declared dead yet, or the database is restarting: a moment's outage, not a bug.
+            OrleansMessageRejectionException => (503, "Part of the cluster is not answering.",
+                "A silo stopped answering while this request was handled; its work moves to the other silos within seconds. Try again in a moment.", null),
+            Ates.Journal.JournalUnavailableException => (503, "The database is not answering.", "Try again in a moment.", null),
+            TimeoutException => (503, "The request took too long.", "The cluster did not answer in time. Try again in a moment.", null),
             _ => (500, "Something went wrong on our side.", null, null),
         };
-        if (status >= 500) logger.LogError(exception, "Unhandled error");
+        if (status == 503)
+        {
+            logger.LogWarning("{Method} {Path} answered 503: {Error}", context.Request.Method, context.Request.Path, exception.Message);
+            context.Response.Headers.RetryAfter = "1";
+        }
+        else if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled error");
+        }
         context.Response.StatusCode = status;
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail };
         if (errors is not null) problem.Extensions["errors"] = errors;

@@ -5,7 +5,7 @@ using Microsoft.Playwright;
 namespace Ates.Browser.Tests;
 
 /// <summary>The web client in Chromium (/usr/bin/chromium) against a running silo; screenshots go to artifacts/screenshots.</summary>
-public sealed class BrowserTests(SiloProcess silo) : IClassFixture<SiloProcess>, IAsyncLifetime
+public sealed class BrowserTests(DemoSite silo) : IClassFixture<DemoSite>, IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
     private static readonly string Screenshots = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");

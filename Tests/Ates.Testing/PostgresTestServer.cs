@@ -85,6 +85,13 @@ public sealed class PostgresTestServer : IAsyncDisposable
         await RunScriptAsync("start", _dataDirectory!, port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
     }
 
+    /// <summary><c>pg_ctl restart -m immediate</c>: every session is cut, nothing is checkpointed, the server recovers from its WAL.</summary>
+    public async Task CrashRestartAsync()
+    {
+        if (!IsThrowaway) throw new InvalidOperationException("Only a throwaway server is restarted by tests.");
+        await RunScriptAsync("crash-restart", _dataDirectory!).ConfigureAwait(false);
+    }
+
     public async Task StopAsync()
     {
         if (!IsThrowaway || !Directory.Exists(_dataDirectory)) return;

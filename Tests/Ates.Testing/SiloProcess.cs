@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ates.Testing;
+
+/// <summary>
+/// A real Ates process (the silo host, Ates.Silo.dll, or another host such as the separate frontend) started with
+/// `dotnet` from the caller's output folder, on a loopback HTTP port, with the environment given. Stopped with SIGTERM
+/// (<see cref="StopAsync"/>) as an orchestrator would, or SIGKILL (<see cref="Kill"/>) as a crash would; killed with
+/// its process tree on dispose.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Queue<string> _lastLines = new();
+    private readonly long _startedAt;
+    private readonly List<string> _errorLines = [];
+    private int _warnings;
+    private int _errors;
+    private bool _inError;
+
+    private SiloProcess(Process process, string url, long startedAt)
+    {
+        _process = process;
+        Url = url;
+        _startedAt = startedAt;
+        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri(url),
+            Timeout = TimeSpan.FromSeconds(100),
+        };
+    }
+
+    public string Url { get; }
+
+    /// <summary>A client of this process (up to 256 connections), not signed in.</summary>
+    public HttpClient Http { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Time since just before the process was started.</summary>
+    public TimeSpan SinceStart => Stopwatch.GetElapsedTime(_startedAt);
+
+    /// <param name="environment">Configuration as environment variables (Ates__Storage, ConnectionStrings__Ates, …).</param>
+    /// <param name="port">The HTTP port; a free one when null.</param>
+    /// <param name="assembly">The host to run, from the caller's output folder.</param>
+    public static SiloProcess Start(IReadOnlyDictionary<string, string> environment, int? port = null, string assembly = "Ates.Silo.dll")
+    {
+        var url = $"http://127.0.0.1:{port ?? FreePort()}";
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), "--urls", url])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["Logging__LogLevel__Default"] = "Warning", ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var startedAt = Stopwatch.GetTimestamp();
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}.");
+        var silo = new SiloProcess(process, url, startedAt);
+        process.OutputDataReceived += (_, e) => silo.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>Lines the process logged at Warning ("warn:") and Error or Critical ("fail:", "crit:") so far.</summary>
+    public (int Warnings, int Errors) Logged => (Volatile.Read(ref _warnings), Volatile.Read(ref _errors));
+
+    /// <summary>The last 200 lines of its output, for a failure message.</summary>
+    public string LastLines()
+    {
+        lock (_lastLines) return string.Join("\n", _lastLines);
+    }
+
+    /// <summary>The first 50 error entries it logged ("fail:"/"crit:" and the message line under each).</summary>
+    public IReadOnlyList<string> ErrorLines
+    {
+        get
+        {
+            lock (_lastLines) return [.. _errorLines];
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        if (line.StartsWith("warn:", StringComparison.Ordinal)) Interlocked.Increment(ref _warnings);
+        var error = line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal);
+        if (error) Interlocked.Increment(ref _errors);
+        lock (_lastLines)
+        {
+            if ((error || (_inError && line.StartsWith("      ", StringComparison.Ordinal) && !line.TrimStart().StartsWith("at ", StringComparison.Ordinal))) && _errorLines.Count < 50) _errorLines.Add(line);
+            _inError = error || (_inError && line.StartsWith("      ", StringComparison.Ordinal));
+            _lastLines.Enqueue(line);
+            while (_lastLines.Count > 200) _lastLines.Dequeue();
+        }
+    }
+
+    /// <summary>Polls <c>/health/ready</c> every 10 ms until it answers 200; returns the time since the process started.</summary>
+    public async Task<TimeSpan> WaitReadyAsync(TimeSpan? timeout = null)
+    {
+        var deadline = timeout ?? TimeSpan.FromSeconds(120);
+        using var probe = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"{Url}: the process exited with {_process.ExitCode}:\n{LastLines()}");
+            try
+            {
+                using var response = await probe.GetAsync("/health/ready").ConfigureAwait(false);
+                if (response.IsSuccessStatusCode) return SinceStart;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Listening but not answering yet.
+            }
+            if (SinceStart > deadline) throw new TimeoutException($"{Url}: not ready after {deadline}:\n{LastLines()}");
+            await Task.Delay(10).ConfigureAwait(false); // another process: nothing to await but its answer
+        }
+    }
+
+    /// <summary>Graceful shutdown (SIGTERM); returns how long the process took to exit, and its exit code.</summary>
+    public async Task<(TimeSpan Elapsed, int ExitCode)> StopAsync(TimeSpan timeout)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await PostgresTestServer.RunProcessAsync("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        return (Stopwatch.GetElapsedTime(start), _process.ExitCode);
+    }
+
+    /// <summary>SIGKILL: the process ends at once, mid-whatever, as in a crash or an OOM kill.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
