@@ -31,7 +31,7 @@ public sealed class AnalyticsDayGrain : SubscriberGrain<AnalyticsDayState, Analy
         }
         state.Rewards += e.Amount;
         var candidate = new ExpensiveTask(e.TaskId, e.Title ?? "", e.JiraId, e.Amount, e.At);
-        if (state.MostExpensive is null || DomainQueries.MoreExpensive(candidate, state.MostExpensive)) state.MostExpensive = candidate;
+        if (state.MostExpensive is null || TaskRanking.MoreExpensive(candidate, state.MostExpensive)) state.MostExpensive = candidate;
     }
 
     protected override void Handle(JournalEvent journalEvent, object decoded)

@@ -64,7 +64,7 @@ public sealed class BillingDayGrain(ISubscriptionProgress subscriptions, ILogger
 
     public async Task<CloseDayResult> Close()
     {
-        DomainQueries.EnsureSupported(Date);
+        BusinessCalendar.EnsureSupported(Date);
         if (State.Closed is { } done) return new CloseDayResult(done.Date, done.PaidOut, done.AccountsPaid);
         if (!Calendar.HasEnded(Date)) throw DomainException.Invalid("date", $"{BusinessCalendar.Key(Date)} has not ended yet.");
         var end = Calendar.StartOf(Date.AddDays(1));

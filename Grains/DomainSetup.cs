@@ -33,7 +33,6 @@ public static class DomainSetup
             services.AddSingleton(options);
             services.AddSingleton(_ => new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(options.BusinessTimeZone), options.Clock));
             services.TryAddSingleton(_ => RandomSource.Shared());
-            services.AddSingleton<DomainQueries>();
             services.AddSingleton(DomainEvents.Serializer());
             services.AddSingleton<IEventSerializer>(sp => sp.GetRequiredService<JsonEventSerializer>());
             foreach (var name in DomainSubscriptions.All)

@@ -12,12 +12,12 @@ namespace Ates.Grains;
 /// </summary>
 public static class DomainSubscriptions
 {
-    public const string Billing = "billing";
-    public const string Accounting = "accounting";
-    public const string Analytics = "analytics";
-    public const string Notifications = "notifications";
+    public const string Billing = SubscriptionNames.Billing;
+    public const string Accounting = SubscriptionNames.Accounting;
+    public const string Analytics = SubscriptionNames.Analytics;
+    public const string Notifications = SubscriptionNames.Notifications;
 
-    public static readonly IReadOnlyList<string> All = [Accounting, Analytics, Billing, Notifications];
+    public static IReadOnlyList<string> All => SubscriptionNames.All;
 
     // The stream namespaces, one per consumer grain class ([ImplicitStreamSubscription]).
     public const string BillingAccounts = "billing.account";

@@ -1,5 +1,5 @@
 using Ates.Grains.Interfaces;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 using Microsoft.AspNetCore.Identity;
 
 namespace Ates.Silo;

@@ -1,5 +1,5 @@
 using Ates.Silo;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddAtesSilo();

@@ -3,7 +3,8 @@ using System.Net.Mail;
 using System.Net.Sockets;
 using Ates.Grains;
 using Ates.Journal;
-using Ates.Silo.Apis;
+using Ates.Client.Apis;
+using Ates.Client.Hosting;
 using Ates.Storage.Hosting;
 using Ates.Storage.Journal;
 using Ates.Storage.Postgres;
@@ -15,57 +16,8 @@ using Orleans.Storage;
 
 namespace Ates.Silo;
 
-/// <summary>Configuration section "Ates" (environment Ates__Key).</summary>
-public sealed class AtesSettings
-{
-    public string Storage { get; set; } = "Embedded";
-    public string? DataDirectory { get; set; } = "./data";
-    public string BusinessTimeZone { get; set; } = "UTC";
-
-    /// <summary>
-    /// Shifts the business clock (event times, business days, the day close) from the machine's, e.g. "05:30:00" or
-    /// "-1.00:00:00": for rehearsing a midnight or a month end on a test deployment. Zero in production.
-    /// </summary>
-    public TimeSpan ClockOffset { get; set; }
-
-    /// <summary>Creates the demo users on first start (default: on with the embedded journal, off with Postgres).</summary>
-    public bool? SeedDemoUsers { get; set; }
-
-    /// <summary>The first admin, registered at start when no user has its email.</summary>
-    public BootstrapAdminSettings BootstrapAdmin { get; set; } = new();
-
-    public OrleansSettings Orleans { get; set; } = new();
-}
-
-public sealed class BootstrapAdminSettings
-{
-    public string? Email { get; set; }
-    public string? Password { get; set; }
-    public string Name { get; set; } = "Admin";
-}
-
-/// <summary>
-/// Ates:Orleans: the silo's own address and ports (free ports when unset, so several silos start on one host with
-/// nothing different but their HTTP port) and its cluster. Ates:Orleans:Membership binds Orleans'
-/// ClusterMembershipOptions over our defaults (see <see cref="SiloSetup.Membership"/>).
-/// </summary>
-public sealed class OrleansSettings
-{
-    public int? SiloPort { get; set; }
-    public int? GatewayPort { get; set; }
-
-    /// <summary>The address other silos and clients reach this one at (default: loopback for a single host).</summary>
-    public string? AdvertisedAddress { get; set; }
-
-    public string ClusterId { get; set; } = "ates";
-    public string ServiceId { get; set; } = "ates";
-}
-
 public static class SiloSetup
 {
-    public const string Embedded = "Embedded";
-    public const string Postgres = "Postgres";
-
     /// <summary>
     /// The Orleans silo inside this ASP.NET Core app: the journal (SQLite file by default, PostgreSQL with
     /// Ates:Storage=Postgres), its log-consistency provider and one journal stream provider per subscription, snapshots
@@ -74,22 +26,9 @@ public static class SiloSetup
     /// </summary>
     public static WebApplicationBuilder AddAtesSilo(this WebApplicationBuilder builder)
     {
-        var settings = builder.Configuration.GetSection("Ates").Get<AtesSettings>() ?? new AtesSettings();
-        var storage = settings.Storage?.Trim() ?? "";
-        var onPostgres = string.Equals(storage, Postgres, StringComparison.OrdinalIgnoreCase);
-        if (!onPostgres && !string.Equals(storage, Embedded, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException($"Ates:Storage '{settings.Storage}' is not known; set it to Embedded or Postgres.");
-        }
-
-        string? connectionString = null;
-        if (onPostgres)
-        {
-            connectionString = FirstSet(builder.Configuration.GetConnectionString("Ates"), builder.Configuration["Ates:ConnectionStrings:Ates"])
-                ?? throw new InvalidOperationException(
-                    "Ates:Storage is Postgres but no connection string is set: set ConnectionStrings:Ates " +
-                    "(environment ConnectionStrings__Ates, or Ates:ConnectionStrings:Ates), e.g. \"Host=db;Username=ates;Password=…;Database=ates\".");
-        }
+        var settings = AtesSettings.Read(builder.Configuration);
+        var onPostgres = settings.OnPostgres;
+        var connectionString = onPostgres ? AtesSettings.PostgresConnectionString(builder.Configuration) : null;
         var admin = BootstrapAdminFrom(settings.BootstrapAdmin);
         var dataDirectory = string.IsNullOrWhiteSpace(settings.DataDirectory)
             ? null
@@ -108,9 +47,9 @@ public static class SiloSetup
             {
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.Orleans.ClusterId, settings.Orleans.ServiceId));
                 silo.ConfigureEndpoints(address, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
-                silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (PostgresInvariant, connectionString));
-                silo.AddAdoNetGrainStorage(JournalNames.Snapshots, o => (o.Invariant, o.ConnectionString) = (PostgresInvariant, connectionString));
-                silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (PostgresInvariant, connectionString));
+                silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
+                silo.AddAdoNetGrainStorage(JournalNames.Snapshots, o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
+                silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
                 silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(JournalNames.Snapshots,
                     (sp, _) => new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
                 silo.Services.AddOptions<ClusterMembershipOptions>().Configure(Membership).Bind(builder.Configuration.GetSection("Ates:Orleans:Membership"));
@@ -131,7 +70,7 @@ public static class SiloSetup
             silo.AddAtesDomain(o =>
             {
                 o.BusinessTimeZone = settings.BusinessTimeZone;
-                if (settings.ClockOffset != TimeSpan.Zero) o.Clock = new ShiftedClock(settings.ClockOffset);
+                o.Clock = settings.BusinessClock();
             });
             foreach (var subscription in DomainSubscriptions.All) silo.AddJournalSubscription(subscription);
             silo.AddDashboard(o => o.HideTrace = true); // its trace streams every log line to the browser
@@ -165,7 +104,6 @@ public static class SiloSetup
         return new BootstrapAdmin(email, password, settings.Name.Trim());
     }
 
-    private const string PostgresInvariant = "Npgsql";
 
     /// <summary>
     /// How fast a silo that stops answering is declared dead, so its grains and stream queues move to the others:
@@ -195,8 +133,6 @@ public static class SiloSetup
             ?? throw new InvalidOperationException($"Ates:Orleans:AdvertisedAddress '{settings.AdvertisedAddress}' does not resolve to an address.");
     }
 
-    private static string? FirstSet(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
-
     /// <summary>A port nothing listens on now (the OS picks it), for a silo or gateway port that is not configured.</summary>
     private static int FreePort()
     {
@@ -204,35 +140,6 @@ public static class SiloSetup
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    public static WebApplication MapHealth(this WebApplication app)
-    {
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            foreach (var url in app.Urls) app.Logger.LogInformation("Ates is listening on {Url}", url);
-        });
-        return app;
-    }
-}
-
-/// <summary>Opens the journal before the silo starts (see AddAtesSilo), so a database that is missing fails the start with its own error.</summary>
-internal sealed class JournalOpenedFirst(IServiceProvider services) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        services.GetRequiredService<IJournalStore>(); // the store's factory opens (and migrates) it
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>The machine's clock moved by Ates:ClockOffset (durations and timers are the machine's).</summary>
-internal sealed class ShiftedClock(TimeSpan offset) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + offset;
 }
 
 /// <summary>Ready while the silo is an active member of its cluster.</summary>

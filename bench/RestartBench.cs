@@ -6,7 +6,7 @@ using Ates.Grains.Interfaces.Events;
 using Ates.Grains;
 using Ates.Journal;
 using Ates.Silo;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 using Ates.Storage.Journal;
 using Ates.Storage.Sqlite;
 using Ates.Storage.Streams;

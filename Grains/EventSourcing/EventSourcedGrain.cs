@@ -1,3 +1,4 @@
+using Ates.Grains.Interfaces;
 using System.Diagnostics;
 using Ates.Journal;
 using Microsoft.Extensions.DependencyInjection;

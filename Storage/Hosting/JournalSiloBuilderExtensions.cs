@@ -21,32 +21,49 @@ public static class JournalSiloBuilderExtensions
     /// of a test cluster is not disposed with any of them), the silo's tail of it, the log-consistency provider of
     /// journaled grains (<see cref="JournalNames.LogConsistency"/>) and the subscriptions' operator view.
     /// </summary>
-    public static ISiloBuilder AddJournal(this ISiloBuilder silo, Func<IServiceProvider, IJournalStore> store) => silo.AddJournal(services =>
+    public static ISiloBuilder AddJournal(this ISiloBuilder silo, Func<IServiceProvider, IJournalStore> store) =>
+        silo.ConfigureServices(services => services.AddJournalReading(store).AddJournaledGrains());
+
+    /// <summary>The journal on this silo, in a store that outlives it (the silos of an in-process test cluster share one).</summary>
+    public static ISiloBuilder AddJournal(this ISiloBuilder silo, IJournalStore sharedStore) =>
+        silo.ConfigureServices(services => services.AddJournalReading(sharedStore).AddJournaledGrains());
+
+    /// <summary>
+    /// What a process that reads the journal needs, silo or separate frontend: the store (made and disposed by the
+    /// container), this process's tail of it (the live feed, the subscription queues) and the subscriptions' operator
+    /// view. A frontend names the subscriptions with <see cref="AddJournalSubscriptionView"/>.
+    /// </summary>
+    public static IServiceCollection AddJournalReading(this IServiceCollection services, Func<IServiceProvider, IJournalStore> store)
     {
-        // Made and disposed by the container (each alias disposes it too: every store's DisposeAsync runs once).
+        // Each alias disposes it too: every store's DisposeAsync runs once.
         services.AddSingleton(store);
         services.AddSingleton<IEventJournal>(sp => sp.GetRequiredService<IJournalStore>());
         services.AddSingleton<IDeadLetters>(sp => sp.GetRequiredService<IJournalStore>());
         services.AddSingleton<ISharedKeys>(sp => sp.GetRequiredService<IJournalStore>());
-    });
+        return services.AddJournalViews();
+    }
 
-    /// <summary>The journal on this silo, in a store that outlives it (the silos of an in-process test cluster share one).</summary>
-    public static ISiloBuilder AddJournal(this ISiloBuilder silo, IJournalStore sharedStore) => silo.AddJournal(services =>
+    private static IServiceCollection AddJournalReading(this IServiceCollection services, IJournalStore sharedStore)
     {
         // Instances the container did not make are not disposed with the silo.
         services.AddSingleton(sharedStore);
         services.AddSingleton<IEventJournal>(sharedStore);
         services.AddSingleton<IDeadLetters>(sharedStore);
         services.AddSingleton<ISharedKeys>(sharedStore);
-    });
+        return services.AddJournalViews();
+    }
 
-    private static ISiloBuilder AddJournal(this ISiloBuilder silo, Action<IServiceCollection> addStore) => silo.ConfigureServices(services =>
+    private static IServiceCollection AddJournalViews(this IServiceCollection services)
     {
-        addStore(services);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<JournalTail>();
         services.AddSingleton<Subscriptions>();
         services.AddSingleton<ISubscriptionProgress>(sp => sp.GetRequiredService<Subscriptions>());
+        return services;
+    }
+
+    private static IServiceCollection AddJournaledGrains(this IServiceCollection services)
+    {
         services.AddKeyedSingleton<ILogViewAdaptorFactory>(JournalNames.LogConsistency, (sp, _) => new JournalLogConsistencyProvider(sp));
         services.TryAddSingleton<Factory<IGrainContext, ILogConsistencyProtocolServices>>(sp =>
         {
@@ -54,7 +71,19 @@ public static class JournalSiloBuilderExtensions
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Ates.Journal.LogView");
             return grain => new JournalProtocolServices(grain, copier, logger);
         });
-    });
+        return services;
+    }
+
+    /// <summary>
+    /// A subscription as a frontend sees it (status, dead letters) without running it: its name and queue count, which
+    /// must be the silos' (<see cref="AddJournalSubscription"/>).
+    /// </summary>
+    public static IServiceCollection AddJournalSubscriptionView(this IServiceCollection services, string name, Action<JournalStreamOptions>? configure = null)
+    {
+        services.AddSingleton(new JournalSubscriptionName(name));
+        services.AddOptions<JournalStreamOptions>(name).Configure(o => configure?.Invoke(o));
+        return services;
+    }
 
     /// <summary>
     /// One subscription: an instance of the journal stream provider named <paramref name="name"/>, whose route is the

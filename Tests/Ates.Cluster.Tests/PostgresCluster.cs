@@ -18,6 +18,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     private readonly Dictionary<string, string> _tokens = [];
     private readonly List<SiloProcess> _silos = [];
     private readonly Dictionary<SiloProcess, int> _siloPorts = [];
+    private readonly List<SiloProcess> _frontends = [];
 
     private PostgresCluster(string database, IReadOnlyDictionary<string, string>? settings)
     {
@@ -73,6 +74,15 @@ public sealed class PostgresCluster : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>A separate frontend process (Ates.Client.dll): an Orleans client of this cluster, with the same settings.</summary>
+    public async Task<SiloProcess> StartFrontendAsync()
+    {
+        var frontend = SiloProcess.Start(_settings, assembly: "Ates.Client.dll");
+        _frontends.Add(frontend);
+        await frontend.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        return frontend;
+    }
+
     /// <summary>How Orleans' membership names this silo ("S127.0.0.1:{port}:{generation}") begins with this.</summary>
     public string AddressOf(SiloProcess silo) => $"S127.0.0.1:{_siloPorts[silo]}:";
 
@@ -126,6 +136,7 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var frontend in _frontends) await frontend.DisposeAsync();
         foreach (var silo in _silos) await silo.DisposeAsync();
     }
 }

@@ -138,7 +138,7 @@ public sealed class BillingDayTests
         decimal Best(params DateOnly[] on) => on.SelectMany(d => completed[d]).Max(t => t.Reward);
         async Task<decimal?> Found(string period, DateOnly date)
         {
-            var (from, to) = DomainQueries.Period(period, date);
+            var (from, to) = BusinessCalendar.Period(period, date);
             return (await ates.Queries.MostExpensive(from, to)).Task?.Reward;
         }
 
@@ -149,7 +149,7 @@ public sealed class BillingDayTests
         (await Found("month", days[3])).ShouldBe(Best(days[3]));
         (await Found("day", Monday.AddDays(1))).ShouldBeNull();
 
-        var (weekFrom, weekTo) = DomainQueries.Period("week", days[1]);
+        var (weekFrom, weekTo) = BusinessCalendar.Period("week", days[1]);
         (weekFrom, weekTo).ShouldBe((Monday, Monday.AddDays(6)));
         var winner = (await ates.Queries.MostExpensive(weekFrom, weekTo)).Task!;
         var expected = completed[days[0]].Concat(completed[days[1]]).OrderByDescending(t => t.Reward).ThenBy(t => t.CompletedAt).ThenBy(t => t.Id).First();

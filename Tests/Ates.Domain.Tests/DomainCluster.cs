@@ -1,3 +1,4 @@
+using Ates.Client.Apis;
 using Ates.Storage.Hosting;
 using Ates.Storage.Journal;
 using Ates.Storage.Memory;
@@ -45,7 +46,8 @@ public sealed class DomainCluster : IAsyncDisposable
 
     public IAccountGrain Account(Guid userId) => Grains().GetGrain<IAccountGrain>(userId);
 
-    public DomainQueries Queries => Services().GetRequiredService<DomainQueries>();
+    /// <summary>The gateway's queries over the grains (Client/Apis/DomainQueries.cs), as the API answers them.</summary>
+    public DomainQueries Queries => new(Grains(), Services().GetRequiredService<BusinessCalendar>());
 
     public IEventSerializer Serializer => Services().GetRequiredService<IEventSerializer>();
 

@@ -1,3 +1,4 @@
+using Ates.Grains.Interfaces;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 

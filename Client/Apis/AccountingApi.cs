@@ -1,8 +1,8 @@
-using Ates.Grains;
-using Ates.Grains.Interfaces;
-using Ates.Silo.Gateway;
 
-namespace Ates.Silo.Apis;
+using Ates.Grains.Interfaces;
+using Ates.Client.Gateway;
+
+namespace Ates.Client.Apis;
 
 public sealed record CloseDay(DateOnly? Date);
 

@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Ates.Grains.Interfaces;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 using Ates.Storage.Streams;
 using Orleans.Dashboard;
 
-namespace Ates.Silo.Apis;
+namespace Ates.Client.Apis;
 
 public sealed record SiloView(string Address, string Name, string Status, DateTimeOffset StartedAt);
 

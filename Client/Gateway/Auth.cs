@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
-namespace Ates.Silo.Gateway;
+namespace Ates.Client.Gateway;
 
 /// <summary>The user type PasswordHasher is keyed on; hashes are versioned PBKDF2.</summary>
 public sealed class AtesUser;

@@ -1,8 +1,8 @@
 using Ates.Grains.Interfaces;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 using Microsoft.AspNetCore.Identity;
 
-namespace Ates.Silo.Apis;
+namespace Ates.Client.Apis;
 
 public sealed record NewUser(string? Email, string? Name, string? Role, string? Password);
 

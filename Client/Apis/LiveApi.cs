@@ -4,9 +4,9 @@ using System.Text.Json;
 using Ates.Grains.Interfaces;
 using Ates.Journal;
 using Ates.Storage.Journal;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 
-namespace Ates.Silo.Apis;
+namespace Ates.Client.Apis;
 
 /// <summary>
 /// GET /api/live: every event as it is committed, as server-sent events, filtered to what the caller may see —

@@ -1,8 +1,8 @@
-using Ates.Grains;
-using Ates.Grains.Interfaces;
-using Ates.Silo.Gateway;
 
-namespace Ates.Silo.Apis;
+using Ates.Grains.Interfaces;
+using Ates.Client.Gateway;
+
+namespace Ates.Client.Apis;
 
 public static class AnalyticsApi
 {
@@ -14,7 +14,7 @@ public static class AnalyticsApi
         {
             if (period is not null)
             {
-                var (start, end) = DomainQueries.Period(period, date ?? queries.Calendar.Today);
+                var (start, end) = BusinessCalendar.Period(period, date ?? queries.Calendar.Today);
                 return queries.MostExpensive(start, end);
             }
             var today = queries.Calendar.Today;

@@ -1,7 +1,7 @@
 using Ates.Grains.Interfaces;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 
-namespace Ates.Silo.Apis;
+namespace Ates.Client.Apis;
 
 public sealed record Shuffled(int Reassigned);
 

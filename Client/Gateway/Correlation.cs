@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Ates.Journal;
 
-namespace Ates.Silo.Gateway;
+namespace Ates.Client.Gateway;
 
 /// <summary>
 /// Every request gets a correlation id (the caller's X-Correlation-Id when it is sane, else a new one), returned on the

@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 using Ates.Grains.Interfaces;
 using Ates.Journal;
 using Ates.Storage.Streams;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 
-namespace Ates.Silo.Apis;
+namespace Ates.Client.Apis;
 
 public sealed record EventView(Guid EventId, string Position, string Type, int Version, string StreamId, DateTimeOffset OccurredAt,
     string? CorrelationId, string? CausationId, JsonNode? Data);

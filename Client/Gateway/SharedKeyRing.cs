@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 
-namespace Ates.Silo.Gateway;
+namespace Ates.Client.Gateway;
 
 /// <summary>
 /// Keeps the data-protection key ring in the journal's store, so a cookie or bearer token issued by one silo is

@@ -1,7 +1,7 @@
 using Ates.Grains.Interfaces;
 
 
-namespace Ates.Grains;
+namespace Ates.Client.Apis;
 
 /// <summary>Read-side questions that span several grains (accounting and analytics views).</summary>
 public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calendar)
@@ -23,7 +23,7 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
 
     public async Task<AnalyticsSummary> Summary(DateOnly date)
     {
-        EnsureSupported(date);
+        BusinessCalendar.EnsureSupported(date);
         var earnings = await grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(date)).ManagementEarnings();
         var negative = await grains.GetGrain<IBalanceWatchGrain>(Singletons.Key).NegativeBalances();
         return new AnalyticsSummary(date, earnings, negative);
@@ -33,38 +33,14 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
     public async Task<MostExpensive> MostExpensive(DateOnly from, DateOnly to)
     {
         var perDay = await Task.WhenAll(Dates(from, to).Select(d => grains.GetGrain<IAnalyticsDayGrain>(BusinessCalendar.Key(d)).MostExpensive()));
-        var best = perDay.OfType<ExpensiveTask>().Aggregate((ExpensiveTask?)null, (b, t) => b is null || MoreExpensive(t, b) ? t : b);
+        var best = perDay.OfType<ExpensiveTask>().Aggregate((ExpensiveTask?)null, (b, t) => b is null || TaskRanking.MoreExpensive(t, b) ? t : b);
         return new MostExpensive(from, to, best);
     }
 
-    /// <summary>Highest reward wins; on a tie the earlier completion, then the smaller task id, so every silo picks the same one.</summary>
-    public static bool MoreExpensive(ExpensiveTask candidate, ExpensiveTask current) =>
-        candidate.Reward != current.Reward ? candidate.Reward > current.Reward
-        : candidate.CompletedAt != current.CompletedAt ? candidate.CompletedAt < current.CompletedAt
-        : candidate.Id.CompareTo(current.Id) < 0;
-
-    /// <summary>The range of a period that contains <paramref name="date"/>: its day, its ISO week (Monday first), or its month.</summary>
-    public static (DateOnly From, DateOnly To) Period(string period, DateOnly date)
-    {
-        EnsureSupported(date);
-        var monday = date.AddDays(-(((int)date.DayOfWeek + 6) % 7));
-        return period switch
-        {
-            "day" => (date, date),
-            "week" => (monday, monday.AddDays(6)),
-            "month" => (new DateOnly(date.Year, date.Month, 1), new DateOnly(date.Year, date.Month, DateTime.DaysInMonth(date.Year, date.Month))),
-            _ => throw DomainException.Invalid("period", "The period is day, week or month."),
-        };
-    }
-
-    /// <summary>Business dates the system answers for; beyond them date arithmetic would overflow.</summary>
-    public static DateOnly EnsureSupported(DateOnly date, string field = "date") =>
-        date.Year is >= 1970 and <= 9000 ? date : throw DomainException.Invalid(field, "The date is between 1970-01-01 and 9000-12-31.");
-
     private static IEnumerable<DateOnly> Dates(DateOnly from, DateOnly to)
     {
-        EnsureSupported(from, "from");
-        EnsureSupported(to, "to");
+        BusinessCalendar.EnsureSupported(from, "from");
+        BusinessCalendar.EnsureSupported(to, "to");
         if (to < from) throw DomainException.Invalid("to", "The range ends before it starts.");
         if (to.DayNumber - from.DayNumber >= MaxRangeDays) throw DomainException.Invalid("to", $"A range is at most {MaxRangeDays} days.");
         for (var d = from; d <= to; d = d.AddDays(1)) yield return d;

@@ -3,7 +3,7 @@ using Ates.Grains.Interfaces;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Ates.Silo.Gateway;
+namespace Ates.Client.Gateway;
 
 /// <summary>Every 4xx/5xx is application/problem+json; domain refusals map to 400/403/404/409 and change nothing.</summary>
 public static class Errors

@@ -1,9 +1,9 @@
 using Ates.Grains.Interfaces;
-using Ates.Silo.Gateway;
+using Ates.Client.Gateway;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 
-namespace Ates.Silo.Apis;
+namespace Ates.Client.Apis;
 
 public sealed record Credentials(string? Email, string? Password);
 

@@ -1,14 +1,25 @@
-using Ates.Silo.Apis;
+using Ates.Client.Apis;
+using Ates.Client.Hosting;
+using Ates.Grains.Interfaces;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Ates.Silo.Gateway;
+namespace Ates.Client.Gateway;
 
 public static class GatewaySetup
 {
     /// <summary>Largest request body the gateway reads; larger ones get 413 before anything is parsed.</summary>
     public const long MaxBodyBytes = 64 * 1024;
 
+    /// <summary>
+    /// The gateway API and the web client, in a silo (by default) or in a separate frontend: the host has registered
+    /// an <see cref="IGrainFactory"/>, the journal's readers and a "ready" health check.
+    /// </summary>
     public static WebApplicationBuilder AddAtesGateway(this WebApplicationBuilder builder)
     {
+        var settings = AtesSettings.Read(builder.Configuration);
+        // A silo has its domain's calendar already; a frontend makes its own from the same settings.
+        builder.Services.TryAddSingleton(_ => new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(settings.BusinessTimeZone), settings.BusinessClock()));
+        builder.Services.AddSingleton<DomainQueries>();
         builder.Services.AddGatewayErrors();
         builder.Services.AddGatewayAuth();
         builder.Services.AddSharedKeyRing();
@@ -61,6 +72,18 @@ public static class GatewaySetup
                 headers.CacheControl = "no-cache";
             },
         });
+    }
+
+    /// <summary>/health/live (the process answers) and /health/ready (the host's "ready" checks pass).</summary>
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in app.Urls) app.Logger.LogInformation("Ates is listening on {Url}", url);
+        });
+        return app;
     }
 
     public static WebApplication MapAtesApi(this WebApplication app)

@@ -1,0 +1,81 @@
+namespace Ates.Client.Hosting;
+
+/// <summary>Configuration section "Ates" (environment Ates__Key).</summary>
+public sealed class AtesSettings
+{
+    public const string Embedded = "Embedded";
+    public const string Postgres = "Postgres";
+
+    /// <summary>The ADO.NET invariant of Orleans' clustering, grain storage and reminders on PostgreSQL.</summary>
+    public const string PostgresInvariant = "Npgsql";
+
+    public string Storage { get; set; } = "Embedded";
+    public string? DataDirectory { get; set; } = "./data";
+    public string BusinessTimeZone { get; set; } = "UTC";
+
+    /// <summary>
+    /// Shifts the business clock (event times, business days, the day close) from the machine's, e.g. "05:30:00" or
+    /// "-1.00:00:00": for rehearsing a midnight or a month end on a test deployment. Zero in production.
+    /// </summary>
+    public TimeSpan ClockOffset { get; set; }
+
+    /// <summary>Creates the demo users on first start (default: on with the embedded journal, off with Postgres).</summary>
+    public bool? SeedDemoUsers { get; set; }
+
+    /// <summary>The first admin, registered at start when no user has its email.</summary>
+    public BootstrapAdminSettings BootstrapAdmin { get; set; } = new();
+
+    public OrleansSettings Orleans { get; set; } = new();
+
+    /// <summary>The "Ates" section, checked: an unknown storage stops the host with a message naming the key.</summary>
+    public static AtesSettings Read(IConfiguration configuration)
+    {
+        var settings = configuration.GetSection("Ates").Get<AtesSettings>() ?? new AtesSettings();
+        var storage = settings.Storage?.Trim() ?? "";
+        if (!string.Equals(storage, Postgres, StringComparison.OrdinalIgnoreCase) && !string.Equals(storage, Embedded, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"Ates:Storage '{settings.Storage}' is not known; set it to Embedded or Postgres.");
+        return settings;
+    }
+
+    public bool OnPostgres => string.Equals(Storage?.Trim(), Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>ConnectionStrings:Ates (or Ates:ConnectionStrings:Ates); required on PostgreSQL.</summary>
+    public static string PostgresConnectionString(IConfiguration configuration) =>
+        new[] { configuration.GetConnectionString("Ates"), configuration["Ates:ConnectionStrings:Ates"] }.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
+        ?? throw new InvalidOperationException(
+            "Ates:Storage is Postgres but no connection string is set: set ConnectionStrings:Ates " +
+            "(environment ConnectionStrings__Ates, or Ates:ConnectionStrings:Ates), e.g. \"Host=db;Username=ates;Password=…;Database=ates\".");
+
+    /// <summary>The business clock: the machine's, moved by <see cref="ClockOffset"/>.</summary>
+    public TimeProvider BusinessClock() => ClockOffset == TimeSpan.Zero ? TimeProvider.System : new ShiftedClock(ClockOffset);
+}
+
+public sealed class BootstrapAdminSettings
+{
+    public string? Email { get; set; }
+    public string? Password { get; set; }
+    public string Name { get; set; } = "Admin";
+}
+
+/// <summary>
+/// Ates:Orleans: a silo's own address and ports (free ports when unset, so several silos start on one host with
+/// nothing different but their HTTP port) and the cluster it belongs to (a frontend connects to the same ids).
+/// Ates:Orleans:Membership binds Orleans' ClusterMembershipOptions over the silo's defaults (Silo/SiloSetup.cs).
+/// </summary>
+public sealed class OrleansSettings
+{
+    public int? SiloPort { get; set; }
+    public int? GatewayPort { get; set; }
+
+    /// <summary>The address other silos and clients reach this one at (default: loopback for a single host).</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    public string ClusterId { get; set; } = "ates";
+    public string ServiceId { get; set; } = "ates";
+}
+
+/// <summary>The machine's clock moved by Ates:ClockOffset (durations and timers are the machine's).</summary>
+public sealed class ShiftedClock(TimeSpan offset) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + offset;
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Ates.Client;
+using Xunit.Abstractions;
+
+namespace Ates.Cluster.Tests;
+
+public sealed class FrontendTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_separate_frontend_serves_the_api_and_dashboard_and_keeps_serving_when_a_silo_it_talks_to_is_killed()
+    {
+        await using var ates = await PostgresCluster.StartAsync(silos: 2);
+        var frontend = await ates.StartFrontendAsync();
+
+        // The same people, signed in anywhere: a token from the frontend works on a silo and the other way round.
+        var manager = await ates.ClientAsync("manager", frontend);
+        var first = await manager.CreateTaskAsync("through the frontend");
+        (await (await ates.ClientAsync("manager", ates.Silos[1])).GetTaskAsync(first.Id)).Title.ShouldBe("through the frontend");
+        using var silosToken = new HttpClient { BaseAddress = new Uri(ates.Silos[0].Url) };
+        var worker = new AtesClient(silosToken);
+        await worker.SignInAsync("worker1@ates.local", "worker1");
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"{frontend.Url}/api/me"))
+        {
+            request.Headers.Authorization = silosToken.DefaultRequestHeaders.Authorization;
+            (await frontend.Http.SendAsync(request)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+        // The operator's views answer through it too.
+        var admin = await ates.ClientAsync("admin", frontend);
+        var cluster = await admin.Http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/cluster");
+        cluster.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Active").ShouldBe(2);
+        (await admin.Http.GetAsync("/dashboard/")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await manager.Http.GetAsync("/dashboard/")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await frontend.Http.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.OK); // the web client
+
+        var created = new List<Guid> { first.Id };
+        for (var i = 0; i < 20; i++) created.Add((await manager.CreateTaskAsync($"before {i}")).Id);
+        ates.Silos[0].Kill();
+        var killed = Stopwatch.StartNew();
+        TimeSpan? firstSuccess = null;
+        var failed = 0;
+        while (created.Count < 80)
+        {
+            try
+            {
+                created.Add((await manager.CreateTaskAsync($"after {created.Count}")).Id);
+                firstSuccess ??= killed.Elapsed;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or AtesApiException)
+            {
+                failed++; // in flight through the killed silo's gateway, or waiting on one of its grains
+            }
+            killed.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60), "the frontend stopped serving");
+        }
+        await ates.SettledAsync(TimeSpan.FromSeconds(60));
+        foreach (var id in created) await manager.GetTaskAsync(id);
+        var report = await ates.InvariantsAsync();
+        output.WriteLine($"frontend ready in {frontend.SinceStart.TotalSeconds:F1} s; after SIGKILL of a silo: first task created through the frontend " +
+                         $"{firstSuccess!.Value.TotalSeconds:F2} s later, {failed} requests failed, {created.Count} tasks acknowledged and all there; " +
+                         $"frontend logged {frontend.Logged.Warnings} warnings, {frontend.Logged.Errors} errors; journal: {report}");
+        foreach (var line in frontend.ErrorLines) output.WriteLine(line);
+        report.Holds.ShouldBeTrue(report.ToString());
+        report.Assignments.ShouldBeGreaterThanOrEqualTo(created.Count);
+        firstSuccess.Value.ShouldBeLessThan(TimeSpan.FromSeconds(5));
+        frontend.HasExited.ShouldBeFalse();
+    }
+}
