@@ -10,11 +10,15 @@ namespace Ates.Storage.Journal;
 /// many readers follow it. A reader behind the window reads the backend directly. Commits wake it (in-process after a
 /// local commit, NOTIFY from other silos); each refresh reads until the backend has nothing newer, and when an
 /// announced commit is not visible yet (PostgreSQL shows nothing above the oldest running transaction) it looks again
-/// shortly, so lag is a few milliseconds, not a polling period.
+/// shortly, so lag is a few milliseconds, not a polling period. And once a second without a refresh it reads anyway:
+/// a commit can stay hidden longer than the quick rechecks (held back by a write that is no append and announces
+/// nothing: a checkpoint, Orleans' heartbeat, autovacuum's analyze) or its NOTIFY can be lost, and then no later
+/// wake-up may come.
 /// </summary>
 public sealed class JournalTail : IAsyncDisposable
 {
     private const int RefreshPage = 2048;
+    private static readonly TimeSpan IdleRead = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan[] Rechecks = [TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(5),
         TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100)];
 
@@ -33,6 +37,7 @@ public sealed class JournalTail : IAsyncDisposable
     private long _refreshedThrough;
     private TaskCompletionSource _moved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _recheckRunning;
+    private long _lastRefresh = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public JournalTail(IEventJournal journal, int capacity = 65_536, ILogger<JournalTail>? logger = null)
     {
@@ -40,6 +45,32 @@ public sealed class JournalTail : IAsyncDisposable
         _capacity = capacity;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _subscription = journal.OnAppended(Announce);
+        _ = ReadWhenIdleAsync();
+    }
+
+    private async Task ReadWhenIdleAsync()
+    {
+        using var timer = new PeriodicTimer(IdleRead);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                // Nobody reads through this tail yet, or it has read within the second: nothing to do.
+                if (!_initialized || System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRefresh)) < IdleRead) continue;
+                try
+                {
+                    Interlocked.Increment(ref _announced);
+                    await RefreshAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogWarning(ex, "Reading the journal's newest events failed; the next commit or second tries again");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>The newest position this silo has seen.</summary>
@@ -138,6 +169,7 @@ public sealed class JournalTail : IAsyncDisposable
                 if (page.Count < RefreshPage) break;
             }
             Volatile.Write(ref _refreshedThrough, announced);
+            Volatile.Write(ref _lastRefresh, System.Diagnostics.Stopwatch.GetTimestamp());
             if (grew) Wake(); // readers waiting on the head see it moved
             else if (announced > 0) StartRecheck();
         }

@@ -65,4 +65,12 @@ public sealed class FrontendTests(ITestOutputHelper output)
         firstSuccess.Value.ShouldBeLessThan(TimeSpan.FromSeconds(5));
         frontend.HasExited.ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task A_separate_frontend_without_a_PostgreSQL_cluster_to_join_refuses_to_start_and_says_why()
+    {
+        await using var frontend = SiloProcess.Start(new Dictionary<string, string> { ["Ates__Storage"] = "Embedded" }, assembly: "Ates.Client.dll");
+        var refused = await Should.ThrowAsync<InvalidOperationException>(() => frontend.WaitReadyAsync(TimeSpan.FromSeconds(60)));
+        refused.Message.ShouldContain("The separate frontend needs Ates:Storage=Postgres");
+    }
 }

@@ -107,6 +107,20 @@ public sealed class PostgresCluster : IAsyncDisposable
         return await admin.Http.GetFromJsonAsync<JsonElement>("/api/cluster");
     }
 
+    /// <summary>Whether <paramref name="through"/>'s membership says <paramref name="silo"/> is dead (false while it cannot answer).</summary>
+    public async Task<bool> DeclaredDeadAsync(SiloProcess silo, SiloProcess through)
+    {
+        try
+        {
+            return (await StatusAsync(through)).GetProperty("silos").EnumerateArray().Any(s =>
+                s.GetProperty("address").GetString()!.StartsWith(AddressOf(silo), StringComparison.Ordinal) && s.GetProperty("status").GetString() == "Dead");
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Until every subscription has delivered every event in the journal (asked of a running silo every 100 ms).</summary>
     public async Task SettledAsync(TimeSpan timeout)
     {

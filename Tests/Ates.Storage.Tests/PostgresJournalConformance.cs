@@ -94,6 +94,35 @@ public sealed class PostgresJournalConformance : JournalConformance
     }
 
     [Fact]
+    public async Task A_tail_finds_events_an_unrelated_transaction_held_back_even_when_no_commit_follows_to_wake_it()
+    {
+        var journal = await OpenAsync();
+        await using var tail = new JournalTail(journal);
+        var head = await tail.ReadHeadAsync();
+
+        // A write that is no append (a checkpoint, Orleans' heartbeat, autovacuum's analyze) holds the horizon back...
+        await using var connection = new NpgsqlConnection(Unpooled(_connectionString!));
+        await connection.OpenAsync();
+        await using var other = await connection.BeginTransactionAsync();
+        await using (var xid = new NpgsqlCommand("select pg_current_xact_id()", connection, other)) await xid.ExecuteScalarAsync();
+        await journal.AppendAsync("held/1", 0, [Event()]);
+        (await tail.ReadAsync(head, 10)).ShouldBeEmpty();
+        // ...for longer than the tail's quick rechecks after the commit's wake-up; then it ends, and nothing else is appended.
+        await Task.Delay(TimeSpan.FromMilliseconds(500)); // the length of the hold is what is under test
+        await other.CommitAsync();
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<JournalEvent> seen = [];
+        while (seen.Count == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await tail.WaitForNewerAsync(head, TimeSpan.FromMilliseconds(200));
+            seen = await tail.ReadAsync(head, 10);
+        }
+        seen.Select(e => e.StreamId).ShouldBe(["held/1"], $"the tail found nothing in {waited.Elapsed}");
+        waited.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
     public async Task An_append_whose_commit_went_unanswered_is_acknowledged_once_and_never_refused_as_a_conflict()
     {
         var journal = (PostgresJournal)await OpenAsync();
