@@ -39,10 +39,10 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     public IEnumerable<SiloProcess> Running => _silos.Where(s => !s.HasExited);
 
-    /// <param name="database">A connection string; a new database on the shared test server when null.</param>
+    /// <param name="database">A connection string; a new database on this test process's own server when null.</param>
     public static async Task<PostgresCluster> StartAsync(int silos, string? database = null, IReadOnlyDictionary<string, string>? settings = null)
     {
-        database ??= await (await PostgresTestServer.SharedAsync()).CreateDatabaseAsync();
+        database ??= await (await PostgresTestServer.PrivateAsync()).CreateDatabaseAsync();
         var cluster = new PostgresCluster(database, settings);
         await cluster.AddSilosAsync(silos);
         return cluster;

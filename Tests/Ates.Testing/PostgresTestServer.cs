@@ -52,6 +52,30 @@ public sealed class PostgresTestServer : IAsyncDisposable
         }
     }
 
+    private static readonly SemaphoreSlim PrivateLock = new(1, 1);
+    private static PostgresTestServer? _private;
+
+    /// <summary>
+    /// A throwaway server of this test process alone, whatever ATES_TEST_POSTGRES says. For tests whose silo processes
+    /// load the server heavily: PostgreSQL's transaction horizon is server-wide, so their open transactions would hold
+    /// back the journal reads of other test processes sharing the server.
+    /// </summary>
+    public static async Task<PostgresTestServer> PrivateAsync()
+    {
+        await PrivateLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_private is not null) return _private;
+            var server = _private = await StartThrowawayAsync().ConfigureAwait(false);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAsync().GetAwaiter().GetResult();
+            return server;
+        }
+        finally
+        {
+            PrivateLock.Release();
+        }
+    }
+
     /// <summary>A server of its own, for a test that restarts it.</summary>
     public static async Task<PostgresTestServer> StartThrowawayAsync()
     {
