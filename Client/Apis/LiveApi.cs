@@ -1,5 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ates.Grains.Interfaces;
 using Ates.Journal;
@@ -11,59 +9,109 @@ namespace Ates.Client.Apis;
 /// <summary>
 /// GET /api/live: every event as it is committed, as server-sent events, filtered to what the caller may see —
 /// admins everything; managers every task event; accountants every ledger and day event; everyone their own
-/// tasks, their own account and their own inbox.
+/// tasks and their own account. Each message's id is the journal position, so a browser that reconnects with
+/// Last-Event-ID gets what it missed (the last 24 hours at most) before the live events; a comment every 15 s keeps
+/// proxies from closing a quiet feed (Ates:Live:KeepAlive); a shutdown ends every feed at once.
 /// </summary>
 public static class LiveApi
 {
-    public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app)
+
+    /// <summary>How far back a reconnecting client is caught up.</summary>
+    public static readonly TimeSpan ResumeWindow = TimeSpan.FromHours(24);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>One message's data: what happened in words, plus the event as /api/events shows it.</summary>
+    public sealed record LiveMessage(string Type, DateTimeOffset At, string Text, Guid EventId, string Position, string StreamId,
+        string? CorrelationId, System.Text.Json.Nodes.JsonNode? Data);
+
+    public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
-        app.MapGet("/api/live", (HttpContext context, JournalTail tail, IGrainFactory grains, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+        var keepAlive = configuration.GetValue("Ates:Live:KeepAlive", TimeSpan.FromSeconds(15));
+        app.MapGet("/api/live", async (HttpContext context, JournalTail tail, IGrainFactory grains, IHostApplicationLifetime lifetime) =>
             {
                 var me = context.Me();
-                if (!Connections.TryOpen(me.Id)) return Errors.Problem(429, "Too many live connections.", $"At most {Connections.PerUser} per user and {Connections.Total} in all.");
-                // A shutdown ends every feed at once, so the server does not wait for browsers to hang up.
-                var feed = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
-                context.Response.RegisterForDispose(feed);
-                return TypedResults.ServerSentEvents(StreamAsync(me, tail, grains, feed.Token));
-            })
-            .RequireUser().WithTags("Live");
-        return app;
-    }
-
-    private static async IAsyncEnumerable<SseItem<EventView>> StreamAsync(UserDto me, JournalTail tail, IGrainFactory grains, [EnumeratorCancellation] CancellationToken ct)
-    {
-        try
-        {
-            var position = await tail.ReadHeadAsync(ct);
-            yield return new SseItem<EventView>(Hello(position), "ready");
-            var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
-            while (!ct.IsCancellationRequested)
-            {
-                // What the caller may see follows their current role, as on every other route.
-                var current = await registry.Get(me.Id);
-                if (current is null) yield break;
-                var events = await tail.ReadAsync(position, 512, ct);
-                foreach (var e in events)
+                if (!Connections.TryOpen(me.Id))
                 {
-                    position = e.Position;
-                    if (MaySee(current, e)) yield return new SseItem<EventView>(OperationsApi.View(e), e.Type) { EventId = e.Position.ToString() };
+                    await Errors.Problem(429, "Too many live connections.", $"At most {Connections.PerUser} per user and {Connections.Total} in all.").ExecuteAsync(context);
+                    return;
                 }
-                if (events.Count == 512) continue;
                 try
                 {
-                    // Wake at least every 15 s, so a role change or a dead connection is noticed.
-                    await tail.WaitForNewerAsync(position, TimeSpan.FromSeconds(15), ct);
+                    // A shutdown ends every feed at once, so the server does not wait for browsers to hang up.
+                    using var feed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+                    JournalPosition? resume = JournalPosition.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var p)
+                        || JournalPosition.TryParse(context.Request.Query["lastEventId"].ToString(), out p) ? p : null;
+                    await StreamAsync(context, me, resume, tail, grains, keepAlive, feed.Token);
                 }
                 catch (OperationCanceledException)
                 {
-                    yield break;
+                    // the client went away, or the server is stopping
                 }
-            }
-        }
-        finally
+                finally
+                {
+                    Connections.Close(me.Id);
+                }
+            })
+            .RequireUser().WithTags("Live").Produces(200, contentType: "text/event-stream");
+        return app;
+    }
+
+    private static async Task StreamAsync(HttpContext context, UserDto me, JournalPosition? resume, JournalTail tail, IGrainFactory grains, TimeSpan keepAlive, CancellationToken ct)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass each message on at once
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
+        var people = (await registry.List()).ToDictionary(u => u.Id);
+        var head = await tail.ReadHeadAsync(ct);
+        var position = resume is { } from && from <= head ? from : head;
+        var since = DateTimeOffset.UtcNow - ResumeWindow;
+        await WriteAsync(response, position.ToString(), "live.ready", DateTimeOffset.UtcNow,
+            resume is null ? "Connected; what happens from now on appears here." : "Reconnected; what happened meanwhile follows.", null, ct);
+
+        var sinceLastWrite = System.Diagnostics.Stopwatch.StartNew();
+        while (!ct.IsCancellationRequested)
         {
-            Connections.Close(me.Id);
+            // What the caller may see follows their current session and role, as on every other route.
+            var current = await registry.GetSession(me.Id, Auth.SessionOf(context.User)!.Value.SessionId);
+            if (current is null) return;
+            var events = await tail.ReadAsync(position, 512, ct);
+            var newcomers = false;
+            foreach (var e in events)
+            {
+                position = e.Position;
+                newcomers |= e.Type == "user.registered"; // names for the events after it
+                if (e.Metadata.OccurredAt < since || !LiveText.IsNews(e.Type) || !MaySee(current, e)) continue;
+                if (newcomers)
+                {
+                    people = (await registry.List()).ToDictionary(u => u.Id);
+                    newcomers = false;
+                }
+                var view = OperationsApi.View(e);
+                await WriteAsync(response, view.Position, e.Type, e.Metadata.OccurredAt, LiveText.Describe(e, people), view, ct);
+                sinceLastWrite.Restart();
+            }
+            if (events.Count == 512) continue;
+            if (sinceLastWrite.Elapsed >= keepAlive)
+            {
+                await response.WriteAsync(": keep-alive\n\n", ct);
+                await response.Body.FlushAsync(ct);
+                sinceLastWrite.Restart();
+            }
+            // Wake at least once per keep-alive period, so a quiet feed still gets its comment and a dead session is noticed.
+            await tail.WaitForNewerAsync(position, TimeSpan.FromTicks(Math.Max(keepAlive.Ticks - sinceLastWrite.Elapsed.Ticks, TimeSpan.TicksPerMillisecond * 10)), ct);
         }
+    }
+
+    private static async Task WriteAsync(HttpResponse response, string id, string type, DateTimeOffset at, string text, EventView? view, CancellationToken ct)
+    {
+        var message = new LiveMessage(type, at, text, view?.EventId ?? Guid.Empty, id, view?.StreamId ?? "", view?.CorrelationId, view?.Data);
+        await response.WriteAsync($"id: {id}\ndata: {JsonSerializer.Serialize(message, Json)}\n\n", ct);
+        await response.Body.FlushAsync(ct);
     }
 
     /// <summary>Caps open live connections, per user and in all: each one reads the log on every commit.</summary>
@@ -95,9 +143,6 @@ public static class LiveApi
             }
         }
     }
-
-    private static EventView Hello(JournalPosition position) =>
-        new(Guid.Empty, position.ToString(), "live.ready", 1, "", DateTimeOffset.UtcNow, null, null, null);
 
     public static bool MaySee(UserDto me, JournalEvent e)
     {

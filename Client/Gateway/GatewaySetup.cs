@@ -132,7 +132,7 @@ public static class GatewaySetup
         app.MapAccountingApi();
         app.MapAnalyticsApi();
         app.MapOperationsApi();
-        app.MapLiveApi();
+        app.MapLiveApi(app.Configuration);
         app.MapClusterApi(app.Configuration);
         return app;
     }

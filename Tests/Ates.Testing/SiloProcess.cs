@@ -128,11 +128,11 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Graceful shutdown (SIGTERM); returns how long the process took to exit, and its exit code.</summary>
-    public async Task<(TimeSpan Elapsed, int ExitCode)> StopAsync(TimeSpan timeout)
+    /// <summary>Graceful shutdown (SIGTERM, or SIGINT as Ctrl+C sends); returns how long the process took to exit, and its exit code.</summary>
+    public async Task<(TimeSpan Elapsed, int ExitCode)> StopAsync(TimeSpan timeout, string signal = "TERM")
     {
         var start = Stopwatch.GetTimestamp();
-        await PostgresTestServer.RunProcessAsync("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        await PostgresTestServer.RunProcessAsync("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false);
         using var cts = new CancellationTokenSource(timeout);
         try
         {
