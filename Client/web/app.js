@@ -210,6 +210,7 @@ $("sign-out").addEventListener("click", async () => {
 $("change-password").addEventListener("click", () => {
   clearProblem($("password-form"), $("password-error"));
   $("password-form").reset();
+  $("password-form").elements.username.value = me.email;
   $("password-dialog").showModal();
 });
 $("password-cancel").addEventListener("click", () => $("password-dialog").close());
@@ -307,7 +308,7 @@ function draw(canvasId, type, labels, datasets, { x = "Day", y = "Dollars", yAxi
         tooltip: tooltip ?? { callbacks: { label: (c) => `${c.dataset.label}: ${money(c.parsed.y)}` } },
       },
       scales: {
-        x: { title: { display: true, text: x }, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } },
+        x: { title: { display: true, text: x }, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 16 } },
         y: yAxis ?? moneyAxis(y),
       },
     },
@@ -318,7 +319,7 @@ function drawDays(canvasId, days) {
   draw(canvasId, "bar", days.map((d) => d.date), [
     { type: "bar", label: "Assign fees", data: days.map((d) => d.assignFees), backgroundColor: palette.fees },
     { type: "bar", label: "Rewards", data: days.map((d) => d.rewards), backgroundColor: palette.rewards },
-    { type: "line", label: "Management earnings", data: days.map((d) => d.managementEarnings), borderColor: palette.earnings, backgroundColor: palette.earnings, tension: 0.2 },
+    { type: "line", label: "Management earnings", data: days.map((d) => d.managementEarnings), borderColor: palette.earnings, backgroundColor: palette.earnings },
     { type: "line", label: "Payouts", data: days.map((d) => d.payouts), borderColor: palette.payouts, backgroundColor: palette.payouts, borderDash: [4, 4], hidden: !days.some((d) => d.payouts) },
   ]);
 }
@@ -387,15 +388,15 @@ function taskItem(task) {
   const item = el("li", { "data-task": task.id, class: `task ${task.status}` },
     el("span", { class: "title" }, label),
     el("span", { class: `badge ${task.status}` }, task.status === "done" ? "done" : "open"),
+    el("span", { class: "actions" },
+      task.status === "open" && task.assigneeId === me.id
+        ? el("button", { type: "button", class: "small", onclick: () => complete(task.id), "aria-label": `Complete ${label}` }, "Complete") : null,
+      toggle),
     el("span", { class: "meta" },
       el("span", {}, task.assigneeId === me.id ? "assigned to you" : `assigned to ${nameOf(task.assigneeId, task.assigneeName)}`),
       el("span", {}, `fee ${money(task.assignFee)}`), el("span", {}, `reward ${money(task.reward)}`),
       el("span", { class: "muted" }, task.completedAt ? `done ${time(task.completedAt)}` : `created ${time(task.createdAt)}`)),
     task.description ? el("span", { class: "description" }, task.description) : null,
-    el("span", { class: "actions" },
-      task.status === "open" && task.assigneeId === me.id
-        ? el("button", { type: "button", onclick: () => complete(task.id), "aria-label": `Complete ${label}` }, "Complete") : null,
-      toggle),
     history);
   if (expanded.has(task.id)) loadHistory(task.id, history);
   return item;
