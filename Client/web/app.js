@@ -71,7 +71,7 @@ function showProblem(form, message, e) {
     input.setAttribute("aria-invalid", "true");
     const note = el("span", { class: "field-error", id: `${form.id}-${input.name}-error` }, text);
     input.setAttribute("aria-describedby", note.id);
-    input.closest("label")?.append(note);
+    (input.closest("label") ?? input).after(note); // beside the field, not in its label: the label is the field's name
   }
   const summary = [e.detail || (unmatched.length ? "" : e.message), ...unmatched].filter(Boolean).join(" ");
   message.textContent = summary || (Object.keys(e.errors ?? {}).length ? "Please correct the fields marked above." : e.message);
@@ -132,7 +132,7 @@ function learn(id, name, role) {
 function nameOf(id, known) {
   if (!id) return "nobody";
   if (known) return known;
-  return people.get(id)?.name ?? (id === me?.id ? me.name : "someone no longer listed");
+  return people.get(id)?.name ?? (id === me?.id ? me.name : "someone");
 }
 
 function fillAssigneeFilter() {
@@ -756,7 +756,7 @@ function describe(e) {
     case "task.created": return `${title} created`;
     case "task.assigned": return `${title} assigned to ${who(d.assigneeId, d.assigneeName)}${d.fee != null ? `, fee ${money(d.fee)}` : d.assignFee != null ? `, fee ${money(d.assignFee)}` : ""}`;
     case "task.completed": return `${title} completed${d.assigneeId ? ` by ${who(d.assigneeId, d.assigneeName)}` : ""}`;
-    case "ledger.entry-recorded": return `${kindName(d.kind) ?? "Entry"} ${money(d.amount)}${d.description ? ` · ${d.description}` : ""}`;
+    case "ledger.entry-recorded": return `${d.description || kindName(d.kind) || "Account entry"} (${money(d.amount)})`;
     case "billing-day.closed": return `Day ${d.date ?? ""} closed`;
     case "inbox.notified": return d.text ?? "New notification";
     case "user.registered": return `${d.name ?? "Someone"} joined`;
