@@ -6,7 +6,8 @@ public sealed record UserDto(
     [property: Id(1)] string Email,
     [property: Id(2)] string Name,
     [property: Id(3)] string Role,
-    [property: Id(4)] DateTimeOffset CreatedAt);
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] bool Disabled = false);
 
 /// <summary>What the registry keeps to sign a user in; never leaves the silo.</summary>
 [GenerateSerializer, Immutable, Alias("ates.user-credentials")]
@@ -32,6 +33,15 @@ public static class TaskStatuses
     public const string Open = "open";
     public const string Done = "done";
 }
+
+/// <summary>One step of a task's life, oldest first: "created" (with its first assignee), "assigned" (fee charged), "completed" (reward).</summary>
+[GenerateSerializer, Immutable, Alias("ates.task-step")]
+public sealed record TaskStepDto(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] Guid AssigneeId,
+    [property: Id(3)] decimal? Fee,
+    [property: Id(4)] decimal? Reward);
 
 [GenerateSerializer, Immutable, Alias("ates.task-page")]
 public sealed record TaskPage(

@@ -10,6 +10,21 @@ public interface IUserRegistryGrain : IGrainWithStringKey
 
     Task<UserDto> ChangeRole(Guid userId, string role);
 
+    /// <summary>Disables or enables a user; disabling ends every session of theirs. Nobody disables themselves.</summary>
+    Task<UserDto> SetDisabled(Guid actorId, Guid userId, bool disabled);
+
+    /// <summary>Sets a new password hash and ends every session of the user but <paramref name="keptSessionId"/>.</summary>
+    Task ChangePassword(Guid userId, string passwordHash, Guid? keptSessionId);
+
+    /// <summary>Starts a session for a user who has just proved their password; null if the user is disabled or unknown.</summary>
+    Task<Guid?> StartSession(Guid userId);
+
+    Task EndSession(Guid userId, Guid sessionId);
+
+    /// <summary>The user of a live session (not ended, not expired, user not disabled); null otherwise.</summary>
+    [ReadOnly]
+    Task<UserDto?> GetSession(Guid userId, Guid sessionId);
+
     [ReadOnly]
     Task<UserDto?> Get(Guid userId);
 
@@ -32,6 +47,10 @@ public interface ITaskGrain : IGrainWithGuidKey
     [ReadOnly]
     Task<TaskDto?> Get();
 
+    /// <summary>The task's life from its own events, oldest first; empty if there is no such task.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<TaskStepDto>> History();
+
     Task<TaskDto> Complete(Guid actorId);
 
     /// <summary>Gives the task to <paramref name="assigneeId"/> for the shuffle, once per shuffle; false if done or already moved by it.</summary>
@@ -42,7 +61,8 @@ public interface ITaskGrain : IGrainWithGuidKey
 [Alias("ates.task-board")]
 public interface ITaskBoardGrain : IGrainWithStringKey
 {
-    Task<TaskPage> List(Guid? assigneeId, string? status, int limit, string? after);
+    /// <param name="query">Words that must all appear, in any case, in the title or the Jira id.</param>
+    Task<TaskPage> List(Guid? assigneeId, string? status, string? query, int limit, string? after);
 
     /// <summary>Reassigns every open task to a uniformly random assignable user (managers and admins only).</summary>
     /// <remarks>A hundred thousand open tasks take longer than Orleans' default 30 s response timeout.</remarks>
@@ -60,7 +80,7 @@ public interface IAccountGrain : IGrainWithGuidKey
     [ReadOnly]
     Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to);
 
-    /// <summary>Pays a positive balance out to zero for the closed day; once per day, whatever happens.</summary>
+    /// <summary>Pays out the balance as of the end of <paramref name="date"/> when it is positive; once per day, whatever happens.</summary>
     Task<PayoutResult> PayOut(DateOnly date);
 }
 
@@ -87,8 +107,18 @@ public interface IBillingClockGrain : IGrainWithStringKey
     [ResponseTimeout("00:30:00")]
     Task Tick();
 
+    /// <summary>
+    /// Closes <paramref name="date"/> (an admin's close), closing every earlier unclosed day first; a closed day
+    /// returns its recorded result. Invalid for a day that has not ended or lies before <see cref="FirstDay"/>.
+    /// </summary>
+    [ResponseTimeout("00:30:00")]
+    Task<CloseDayResult> CloseThrough(DateOnly date);
+
     [ReadOnly]
     Task<DateOnly?> ClosedThrough();
+
+    /// <summary>The first business day: the day Ates first started.</summary>
+    Task<DateOnly> FirstDay();
 }
 
 /// <summary>One business day of analytics (key "yyyy-MM-dd"): management earnings and the most expensive task.</summary>

@@ -17,4 +17,9 @@ public static class Roles
     public static bool CanShuffle(string role) => role is Admin or Manager;
 
     public static bool CanSeeAllAccounts(string role) => role is Admin or Accountant;
+
+    /// <summary>The detail of every 403: which roles may do it.</summary>
+    public static string Allowed(params string[] roles) => roles.Length == 1
+        ? $"Only the {roles[0]} role may do this."
+        : $"Only these roles may do this: {string.Join(", ", roles)}.";
 }

@@ -55,12 +55,20 @@ public sealed class AccountGrain : SubscriberGrain<AccountState, LedgerEntryReco
         return Decide(() =>
         {
             if (State.Sources.Contains(source)) return new PayoutResult(-State.Entries.First(e => e.SourceId == source).Amount);
-            if (State.Balance <= 0) return new PayoutResult(0); // negative balances carry over
-            var amount = State.Balance;
+            var amount = BalanceAtEndOf(date);
+            if (amount <= 0) return new PayoutResult(0); // negative balances carry over
             Raise(Entry(EntryKinds.Payout, -amount, null, $"Payout for {BusinessCalendar.Key(date)}", source, Calendar.Now, date));
             return new PayoutResult(amount);
         }, attempts: DomainSubscriptions.ConsumerAttempts);
     }
+
+    /// <summary>
+    /// Rule 6: what the day left. Fees and rewards of that day and before count; a payout counts for the day it
+    /// closed, whenever it was recorded; anything later (the next day's work, done before this close) does not.
+    /// </summary>
+    private decimal BalanceAtEndOf(DateOnly date) => State.Entries
+        .Where(e => e.PayoutDate is { } paid ? paid < date : Calendar.DateOf(e.At) <= date)
+        .Sum(e => e.Amount);
 
     public Task<AccountDto> Get()
     {
@@ -70,6 +78,7 @@ public sealed class AccountGrain : SubscriberGrain<AccountState, LedgerEntryReco
     }
 
     public Task<IReadOnlyList<EntryDto>> Log(DateOnly? from, DateOnly? to) =>
+        from > to ? throw DomainException.Invalid("to", "The range ends before it starts: to is before from.") :
         Task.FromResult<IReadOnlyList<EntryDto>>(State.Entries
             .Where(e => (from is null || Calendar.DateOf(e.At) >= from) && (to is null || Calendar.DateOf(e.At) <= to))
             .Reverse()

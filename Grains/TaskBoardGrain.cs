@@ -19,8 +19,10 @@ public sealed class TaskBoardGrain(IEventJournal journal, IEventSerializer seria
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => CatchUpAsync();
 
-    public async Task<TaskPage> List(Guid? assigneeId, string? status, int limit, string? after)
+    public async Task<TaskPage> List(Guid? assigneeId, string? status, string? query, int limit, string? after)
     {
+        if (query is { Length: > 200 }) throw DomainException.Invalid("q", "The search is at most 200 characters.");
+        var words = (query ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (limit is < 1 or > 500) throw DomainException.Invalid("limit", "The limit is between 1 and 500.");
         if (status is not (null or TaskStatuses.Open or TaskStatuses.Done)) throw DomainException.Invalid("status", "The status is open or done.");
         long? cursor = null;
@@ -33,7 +35,8 @@ public sealed class TaskBoardGrain(IEventJournal journal, IEventSerializer seria
         await CatchUpAsync();
         // Newest first; the cursor is the log sequence of the last task on the previous page.
         var page = _tasks.Values
-            .Where(t => (assigneeId is null || t.Task.AssigneeId == assigneeId) && (status is null || t.Task.Status == status) && (cursor is null || t.Sequence < cursor))
+            .Where(t => (assigneeId is null || t.Task.AssigneeId == assigneeId) && (status is null || t.Task.Status == status) && (cursor is null || t.Sequence < cursor)
+                        && words.All(w => t.Task.Title.Contains(w, StringComparison.OrdinalIgnoreCase) || (t.Task.JiraId?.Contains(w, StringComparison.OrdinalIgnoreCase) ?? false)))
             .OrderByDescending(t => t.Sequence)
             .Take(limit + 1)
             .ToList();
@@ -45,7 +48,7 @@ public sealed class TaskBoardGrain(IEventJournal journal, IEventSerializer seria
     {
         var registry = GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key);
         var actor = await registry.Get(actorId);
-        if (actor is null || !Roles.CanShuffle(actor.Role)) throw new DomainException(DomainError.Forbidden, "Only managers and admins may shuffle tasks.");
+        if (actor is null || !Roles.CanShuffle(actor.Role)) throw new DomainException(DomainError.Forbidden, Roles.Allowed(Roles.Manager, Roles.Admin));
         var assignable = await registry.AssignableUserIds();
         if (assignable.Count == 0) throw new DomainException(DomainError.Conflict, "There is nobody to assign tasks to.");
 

@@ -1,6 +1,8 @@
 using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
+using Ates.Journal;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ates.Grains;
 
@@ -68,6 +70,32 @@ public sealed class TaskGrain(RandomSource random) : EventSourcedGrain<TaskState
     }
 
     public Task<TaskDto?> Get() => Task.FromResult(State.Exists ? ToDto() : null);
+
+    public async Task<IReadOnlyList<TaskStepDto>> History()
+    {
+        if (!State.Exists) return [];
+        var serializer = ServiceProvider.GetRequiredService<IEventSerializer>();
+        var steps = new List<TaskStepDto>();
+        // Creation and the first assignment are one decision; the created step names whom the task went to.
+        foreach (var e in await JournalLog.ReadConfirmedAsync(0, int.MaxValue))
+        {
+            var at = e.Metadata.OccurredAt;
+            switch (serializer.Deserialize(e))
+            {
+                case TaskCreated:
+                    steps.Add(new TaskStepDto(at, "created", Guid.Empty, null, null));
+                    break;
+                case TaskAssigned a:
+                    if (steps is [.., { Kind: "created", AssigneeId: var none } created] && none == Guid.Empty) steps[^1] = created with { AssigneeId = a.AssigneeId };
+                    steps.Add(new TaskStepDto(at, "assigned", a.AssigneeId, a.AssignFee, null));
+                    break;
+                case TaskCompleted c:
+                    steps.Add(new TaskStepDto(at, "completed", c.AssigneeId, null, c.Reward));
+                    break;
+            }
+        }
+        return steps;
+    }
 
     public async Task<TaskDto> Complete(Guid actorId)
     {

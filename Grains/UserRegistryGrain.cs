@@ -10,15 +10,25 @@ public sealed class UserRegistryState
     public Dictionary<Guid, UserCredentials> Users { get; set; } = [];
     /// <summary>Keyed by the lower-cased email (a comparer would not survive a snapshot).</summary>
     public Dictionary<string, Guid> ByEmail { get; set; } = [];
+
+    /// <summary>Live sessions by id: whose, and when it began (it lapses <see cref="UserRegistryGrain.SessionLifetime"/> later).</summary>
+    public Dictionary<Guid, UserSession> Sessions { get; set; } = [];
 }
+
+public sealed record UserSession(Guid UserId, DateTimeOffset StartedAt);
 
 /// <summary>
 /// The user registry: one activation in the cluster answers every role check, so a role change holds for every later
-/// request and assignment (rule 10) the moment it is confirmed.
+/// request and assignment (rule 10) the moment it is confirmed. It also keeps the live sign-in sessions, so a logout,
+/// a password change or a disabled user ends sessions on every silo and frontend at once: each request's user lookup
+/// is a session lookup.
 /// </summary>
 [GrainType("users")]
 public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, object>, IUserRegistryGrain
 {
+    /// <summary>Longest a session lives, however active: a cookie slides for 8 h at a time, a token lasts 1 h.</summary>
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromDays(7);
+
     protected override void TransitionState(UserRegistryState state, object e)
     {
         switch (e)
@@ -31,7 +41,31 @@ public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, obj
                 var current = state.Users[c.UserId];
                 state.Users[c.UserId] = current with { User = current.User with { Role = c.Role } };
                 break;
+            case UserDisabledChanged d:
+                var disabled = state.Users[d.UserId];
+                state.Users[d.UserId] = disabled with { User = disabled.User with { Disabled = d.Disabled } };
+                if (d.Disabled) EndSessions(state, d.UserId, keep: null);
+                break;
+            case UserPasswordChanged p:
+                state.Users[p.UserId] = state.Users[p.UserId] with { PasswordHash = p.PasswordHash };
+                EndSessions(state, p.UserId, p.KeptSessionId);
+                break;
+            case UserSessionStarted s:
+                // Lapsed sessions go when a new one starts, by the event's own time, so a replay prunes the same ones.
+                foreach (var lapsed in state.Sessions.Where(x => x.Value.StartedAt + SessionLifetime <= Applying.OccurredAt).Select(x => x.Key).ToList())
+                    state.Sessions.Remove(lapsed);
+                state.Sessions[s.SessionId] = new UserSession(s.UserId, Applying.OccurredAt);
+                break;
+            case UserSessionEnded ended:
+                state.Sessions.Remove(ended.SessionId);
+                break;
         }
+    }
+
+    private static void EndSessions(UserRegistryState state, Guid userId, Guid? keep)
+    {
+        foreach (var id in state.Sessions.Where(x => x.Value.UserId == userId && x.Key != keep).Select(x => x.Key).ToList())
+            state.Sessions.Remove(id);
     }
 
     public Task<UserDto> Register(string email, string name, string role, string passwordHash)
@@ -65,6 +99,45 @@ public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, obj
         });
     }
 
+    public Task<UserDto> SetDisabled(Guid actorId, Guid userId, bool disabled)
+    {
+        if (actorId == userId && disabled) throw new DomainException(DomainError.Conflict, "You cannot disable yourself; ask another admin.");
+        return Decide(() =>
+        {
+            if (!State.Users.TryGetValue(userId, out var user)) throw new DomainException(DomainError.NotFound, "No such user.");
+            if (user.User.Disabled != disabled) Raise(new UserDisabledChanged(userId, disabled));
+            return State.Users[userId].User;
+        });
+    }
+
+    public Task ChangePassword(Guid userId, string passwordHash, Guid? keptSessionId) => Decide(() =>
+    {
+        if (!State.Users.ContainsKey(userId)) throw new DomainException(DomainError.NotFound, "No such user.");
+        Raise(new UserPasswordChanged(userId, passwordHash, keptSessionId));
+    });
+
+    public Task<Guid?> StartSession(Guid userId)
+    {
+        var sessionId = Guid.NewGuid();
+        return Decide(() =>
+        {
+            if (!State.Users.TryGetValue(userId, out var user) || user.User.Disabled) return (Guid?)null;
+            Raise(new UserSessionStarted(userId, sessionId));
+            return sessionId;
+        });
+    }
+
+    public Task EndSession(Guid userId, Guid sessionId) => Decide(() =>
+    {
+        if (State.Sessions.TryGetValue(sessionId, out var session) && session.UserId == userId) Raise(new UserSessionEnded(userId, sessionId));
+    });
+
+    public Task<UserDto?> GetSession(Guid userId, Guid sessionId) => Task.FromResult(
+        State.Sessions.TryGetValue(sessionId, out var session) && session.UserId == userId && session.StartedAt + SessionLifetime > Calendar.Now
+        && State.Users.TryGetValue(userId, out var user) && !user.User.Disabled
+            ? user.User
+            : null);
+
     public Task<UserDto?> Get(Guid userId) => Task.FromResult(State.Users.GetValueOrDefault(userId)?.User);
 
     public Task<UserCredentials?> FindByEmail(string email) =>
@@ -74,5 +147,5 @@ public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, obj
         Task.FromResult<IReadOnlyList<UserDto>>(State.Users.Values.Select(u => u.User).OrderBy(u => u.CreatedAt).ThenBy(u => u.Email).ToList());
 
     public Task<IReadOnlyList<Guid>> AssignableUserIds() =>
-        Task.FromResult<IReadOnlyList<Guid>>(State.Users.Values.Where(u => Roles.IsAssignable(u.User.Role)).Select(u => u.User.Id).Order().ToList());
+        Task.FromResult<IReadOnlyList<Guid>>(State.Users.Values.Where(u => Roles.IsAssignable(u.User.Role) && !u.User.Disabled).Select(u => u.User.Id).Order().ToList());
 }

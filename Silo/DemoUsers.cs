@@ -13,13 +13,21 @@ public static class DemoUsers
         ("worker0", Roles.Worker), ("worker1", Roles.Worker), ("worker2", Roles.Worker),
     ];
 
+    /// <summary>"worker0" → "Worker 0": a name people can tell apart on every screen.</summary>
+    public static string DisplayName(string login)
+    {
+        var digits = login.Length - login.TrimEnd("0123456789".ToCharArray()).Length;
+        var word = char.ToUpperInvariant(login[0]) + login[1..^digits];
+        return digits == 0 ? word : $"{word} {login[^digits..]}";
+    }
+
     public static async Task SeedAsync(IServiceProvider services, CancellationToken ct)
     {
         var registry = services.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key);
         var hasher = services.GetRequiredService<IPasswordHasher<AtesUser>>();
         foreach (var (name, role) in All)
         {
-            await EnsureUserAsync(registry, $"{name}@ates.local", char.ToUpperInvariant(name[0]) + name[1..], role, () => hasher.HashPassword(new AtesUser(), name), ct);
+            await EnsureUserAsync(registry, $"{name}@ates.local", DisplayName(name), role, () => hasher.HashPassword(new AtesUser(), name), ct);
         }
     }
 

@@ -1,7 +1,9 @@
 using Ates.Grains.Interfaces;
 using Ates.Client.Gateway;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace Ates.Client.Apis;
 
@@ -9,47 +11,81 @@ public sealed record Credentials(string? Email, string? Password);
 
 public sealed record Me(Guid Id, string Email, string Name, string Role);
 
+/// <summary>The token response, and nothing else: there are no refresh tokens; a client signs in again.</summary>
+public sealed record TokenResponse(string AccessToken, string TokenType, long ExpiresIn);
+
+public sealed record PasswordChange(string? CurrentPassword, string? NewPassword);
+
 public static class AuthApi
 {
     /// <summary>Longest password sign-in checks (hashing is deliberately slow; longer input is refused unhashed).</summary>
     public const int MaxPassword = 1024;
+
+    public const int MinPassword = 8;
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
         auth.MapPost("/login", async (Credentials credentials, HttpContext context) =>
         {
-            var user = await VerifyAsync(credentials, context);
-            if (user is null) return Errors.Problem(401, "Wrong email or password.");
-            await context.SignInAsync(Auth.CookieScheme, Auth.PrincipalOf(user, Auth.CookieScheme));
-            return Results.Ok(ToMe(user));
-        }).RequireRateLimiting(Auth.SignInLimit);
+            if (await SignInAsync(credentials, context, Auth.CookieScheme) is not { } signedIn) return WrongCredentials();
+            await context.SignInAsync(Auth.CookieScheme, signedIn.Principal);
+            return Results.Ok(ToMe(signedIn.User));
+        }).RequireRateLimiting(Auth.SignInLimit)
+          .Produces<Me>().ProducesProblem(401).ProducesProblem(429);
 
-        auth.MapPost("/token", async (Credentials credentials, HttpContext context) =>
+        auth.MapPost("/token", async (Credentials credentials, HttpContext context, IOptionsMonitor<BearerTokenOptions> bearer) =>
         {
-            var user = await VerifyAsync(credentials, context);
-            // SignIn on the bearer scheme writes {tokenType: "Bearer", accessToken, expiresIn, refreshToken}.
-            return user is null ? Errors.Problem(401, "Wrong email or password.") : Results.SignIn(Auth.PrincipalOf(user, Auth.BearerScheme), authenticationScheme: Auth.BearerScheme);
-        }).RequireRateLimiting(Auth.SignInLimit);
+            if (await SignInAsync(credentials, context, Auth.BearerScheme) is not { } signedIn) return WrongCredentials();
+            var options = bearer.Get(Auth.BearerScheme);
+            var now = options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
+            var ticket = new AuthenticationTicket(signedIn.Principal, new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + options.BearerTokenExpiration }, Auth.BearerScheme);
+            return Results.Ok(new TokenResponse(options.BearerTokenProtector.Protect(ticket), "Bearer", (long)options.BearerTokenExpiration.TotalSeconds));
+        }).RequireRateLimiting(Auth.SignInLimit)
+          .Produces<TokenResponse>().ProducesProblem(401).ProducesProblem(429);
 
-        auth.MapPost("/logout", async (HttpContext context) =>
+        // The session ends in the registry, so the cookie or token that signed out is refused on every silo from now on.
+        auth.MapPost("/logout", async (HttpContext context, IGrainFactory grains) =>
         {
-            await context.SignOutAsync(Auth.CookieScheme);
+            if (Auth.SessionOf(context.User) is { } session) await grains.GetGrain<IUserRegistryGrain>(Singletons.Key).EndSession(session.UserId, session.SessionId);
+            if (context.User.Identity?.AuthenticationType == Auth.CookieScheme) await context.SignOutAsync(Auth.CookieScheme);
             return Results.NoContent();
-        }).RequireUser();
+        }).RequireUser().Produces(204);
 
         app.MapGet("/api/me", (HttpContext context) => ToMe(context.Me())).RequireUser().WithTags("Auth");
+
+        app.MapPost("/api/me/password", async (PasswordChange body, HttpContext context, IGrainFactory grains, IPasswordHasher<AtesUser> hasher) =>
+        {
+            var me = context.Me();
+            var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
+            var errors = new Dictionary<string, string[]>();
+            var stored = await registry.FindByEmail(me.Email);
+            if (string.IsNullOrEmpty(body.CurrentPassword) || body.CurrentPassword.Length > MaxPassword || stored is null
+                || hasher.VerifyHashedPassword(new AtesUser(), stored.PasswordHash, body.CurrentPassword) == PasswordVerificationResult.Failed)
+                errors["currentPassword"] = ["The current password is wrong."];
+            if (body.NewPassword is null || body.NewPassword.Length < MinPassword) errors["newPassword"] = [$"The new password is at least {MinPassword} characters."];
+            else if (body.NewPassword.Length > MaxPassword) errors["newPassword"] = [$"The new password is at most {MaxPassword} characters."];
+            if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The password was not changed.", errors);
+            // Every other session of this user ends: a stolen cookie or token stops working with the old password.
+            await registry.ChangePassword(me.Id, hasher.HashPassword(new AtesUser(), body.NewPassword!), Auth.SessionOf(context.User)?.SessionId);
+            return Results.NoContent();
+        }).RequireUser().WithTags("Auth").Produces(204).ProducesValidationProblem();
         return app;
     }
 
     public static Me ToMe(UserDto user) => new(user.Id, user.Email, user.Name, user.Role);
 
-    private static async Task<UserDto?> VerifyAsync(Credentials credentials, HttpContext context)
+    private static IResult WrongCredentials() => Errors.Problem(401, "Wrong email or password.", "Check both, or ask an admin whether your account is disabled.");
+
+    /// <summary>Checks the password and starts a session: the principal the cookie or token will carry.</summary>
+    private static async Task<(UserDto User, System.Security.Claims.ClaimsPrincipal Principal)?> SignInAsync(Credentials credentials, HttpContext context, string scheme)
     {
         if (string.IsNullOrWhiteSpace(credentials.Email) || string.IsNullOrEmpty(credentials.Password) || credentials.Email.Length > 320 || credentials.Password.Length > MaxPassword) return null;
-        var found = await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key).FindByEmail(credentials.Email);
-        if (found is null) return null;
+        var registry = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key);
+        var found = await registry.FindByEmail(credentials.Email);
+        if (found is null || found.User.Disabled) return null;
         var result = context.RequestServices.GetRequiredService<IPasswordHasher<AtesUser>>().VerifyHashedPassword(new AtesUser(), found.PasswordHash, credentials.Password);
-        return result == PasswordVerificationResult.Failed ? null : found.User;
+        if (result == PasswordVerificationResult.Failed) return null;
+        return await registry.StartSession(found.User.Id) is { } sessionId ? (found.User, Auth.PrincipalOf(found.User, sessionId, scheme)) : null;
     }
 }

@@ -18,8 +18,13 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
 
     public Task<DayDto> Day(DateOnly date) => grains.GetGrain<IBillingDayGrain>(BusinessCalendar.Key(date)).Get();
 
-    public async Task<IReadOnlyList<DayDto>> Days(DateOnly from, DateOnly to) =>
-        await Task.WhenAll(Dates(from, to).Select(Day));
+    /// <summary>One Day per date in the range, from the first business day on (nothing existed before it).</summary>
+    public async Task<IReadOnlyList<DayDto>> Days(DateOnly from, DateOnly to)
+    {
+        var dates = Dates(from, to).ToList();
+        var first = await grains.GetGrain<IBillingClockGrain>(Singletons.Key).FirstDay();
+        return await Task.WhenAll(dates.Where(d => d >= first).Select(Day));
+    }
 
     public async Task<AnalyticsSummary> Summary(DateOnly date)
     {
@@ -41,7 +46,7 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
     {
         BusinessCalendar.EnsureSupported(from, "from");
         BusinessCalendar.EnsureSupported(to, "to");
-        if (to < from) throw DomainException.Invalid("to", "The range ends before it starts.");
+        if (to < from) throw DomainException.Invalid("to", "The range ends before it starts: to is before from.");
         if (to.DayNumber - from.DayNumber >= MaxRangeDays) throw DomainException.Invalid("to", $"A range is at most {MaxRangeDays} days.");
         for (var d = from; d <= to; d = d.AddDays(1)) yield return d;
     }

@@ -11,13 +11,13 @@ public static class TaskApi
     {
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks").RequireUser();
 
-        tasks.MapPost("/", async (NewTask body, HttpContext context, IGrainFactory grains) =>
+        tasks.MapPost("/", async (NewTask body, HttpContext context, IGrainFactory grains, People people) =>
         {
             var task = await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(body, context.Me().Id);
-            return Results.Created($"/api/tasks/{task.Id}", task);
-        });
+            return Results.Created($"/api/tasks/{task.Id}", TaskView.Of(task, await people.AllAsync()));
+        }).Produces<TaskView>(201).ProducesValidationProblem().ProducesProblem(409);
 
-        tasks.MapGet("/", (string? assignee, string? status, int? limit, string? after, HttpContext context, IGrainFactory grains) =>
+        tasks.MapGet("/", async (string? assignee, string? status, string? q, int? limit, string? after, HttpContext context, IGrainFactory grains, People people) =>
         {
             Guid? assigneeId = assignee switch
             {
@@ -26,18 +26,32 @@ public static class TaskApi
                 _ when Guid.TryParse(assignee, out var id) => id,
                 _ => throw DomainException.Invalid("assignee", "The assignee is \"me\" or a user id."),
             };
-            return grains.GetGrain<ITaskBoardGrain>(Singletons.Key).List(assigneeId, status, limit ?? 50, after);
-        });
+            var page = await grains.GetGrain<ITaskBoardGrain>(Singletons.Key).List(assigneeId, status, q, limit ?? 50, after);
+            var all = await people.AllAsync();
+            return new TaskPageView(page.Items.Select(t => TaskView.Of(t, all)).ToList(), page.Next);
+        }).Produces<TaskPageView>().ProducesValidationProblem();
 
-        tasks.MapGet("/{id:guid}", async (Guid id, IGrainFactory grains) =>
-            await grains.GetGrain<ITaskGrain>(id).Get() is { } task ? Results.Ok(task) : Errors.Problem(404, "No such task."));
+        tasks.MapGet("/{id:guid}", async (Guid id, IGrainFactory grains, People people) =>
+            await grains.GetGrain<ITaskGrain>(id).Get() is { } task ? Results.Ok(TaskView.Of(task, await people.AllAsync())) : NoSuchTask())
+            .Produces<TaskView>().ProducesProblem(404);
 
-        tasks.MapPost("/{id:guid}/complete", (Guid id, HttpContext context, IGrainFactory grains) =>
-            grains.GetGrain<ITaskGrain>(id).Complete(context.Me().Id));
+        tasks.MapGet("/{id:guid}/history", async (Guid id, IGrainFactory grains, People people) =>
+        {
+            var steps = await grains.GetGrain<ITaskGrain>(id).History();
+            if (steps.Count == 0) return NoSuchTask();
+            var all = await people.AllAsync();
+            return Results.Ok(steps.Select(s => new TaskStep(s.At, s.Kind, s.AssigneeId, People.NameOf(all, s.AssigneeId), s.Fee, s.Reward)).ToList());
+        }).Produces<List<TaskStep>>().ProducesProblem(404);
+
+        tasks.MapPost("/{id:guid}/complete", async (Guid id, HttpContext context, IGrainFactory grains, People people) =>
+            TaskView.Of(await grains.GetGrain<ITaskGrain>(id).Complete(context.Me().Id), await people.AllAsync()))
+            .Produces<TaskView>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 
         tasks.MapPost("/shuffle", async (HttpContext context, IGrainFactory grains) =>
             new Shuffled(await grains.GetGrain<ITaskBoardGrain>(Singletons.Key).Shuffle(context.Me().Id)))
-            .RequireUser(Roles.Manager, Roles.Admin);
+            .RequireUser(Roles.Manager, Roles.Admin).Produces<Shuffled>().ProducesProblem(403);
         return app;
     }
+
+    private static IResult NoSuchTask() => Errors.Problem(404, "No such task.");
 }

@@ -8,12 +8,17 @@ public sealed record NewUser(string? Email, string? Name, string? Role, string? 
 
 public sealed record RoleChange(string? Role);
 
+public sealed record DisabledChange(bool? Disabled);
+
 public static class UserApi
 {
-    public const int MinPassword = 8;
+    public const int MinPassword = AuthApi.MinPassword;
 
     public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
     {
+        // The directory every screen uses to put names to ids; anyone signed in may read it.
+        app.MapGet("/api/people", (People people) => people.DirectoryAsync()).RequireUser().WithTags("Users");
+
         var users = app.MapGroup("/api/users").WithTags("Users").RequireUser(Roles.Admin);
         users.MapGet("/", (IGrainFactory grains) => grains.GetGrain<IUserRegistryGrain>(Singletons.Key).List());
 
@@ -21,13 +26,23 @@ public static class UserApi
         {
             if (body.Password is null || body.Password.Length < MinPassword)
                 throw DomainException.Invalid("password", $"The password is at least {MinPassword} characters.");
+            if (body.Password.Length > AuthApi.MaxPassword)
+                throw DomainException.Invalid("password", $"The password is at most {AuthApi.MaxPassword} characters.");
             var user = await grains.GetGrain<IUserRegistryGrain>(Singletons.Key)
                 .Register(body.Email ?? "", body.Name ?? "", body.Role ?? "", hasher.HashPassword(new AtesUser(), body.Password));
             return Results.Created($"/api/users/{user.Id}", user);
-        });
+        }).Produces<UserDto>(201).ProducesValidationProblem().ProducesProblem(409);
 
         users.MapPut("/{id:guid}/role", (Guid id, RoleChange body, IGrainFactory grains) =>
-            grains.GetGrain<IUserRegistryGrain>(Singletons.Key).ChangeRole(id, body.Role ?? ""));
+            grains.GetGrain<IUserRegistryGrain>(Singletons.Key).ChangeRole(id, body.Role ?? ""))
+            .Produces<UserDto>().ProducesValidationProblem().ProducesProblem(404);
+
+        // A disabled user cannot sign in and loses every session at once; their open tasks stay until the next shuffle.
+        users.MapPut("/{id:guid}/disabled", (Guid id, DisabledChange body, HttpContext context, IGrainFactory grains) =>
+            body.Disabled is { } disabled
+                ? grains.GetGrain<IUserRegistryGrain>(Singletons.Key).SetDisabled(context.Me().Id, id, disabled)
+                : throw DomainException.Invalid("disabled", "disabled is required: true or false."))
+            .Produces<UserDto>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
         return app;
     }
 }

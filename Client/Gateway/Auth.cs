@@ -23,6 +23,9 @@ public static class Auth
     public const string BearerScheme = BearerTokenDefaults.AuthenticationScheme;
     public const string SignInLimit = "sign-in";
 
+    /// <summary>Sign-ins one address may try per minute: enough for an office behind one NAT, too few to guess passwords.</summary>
+    public const int SignInsPerMinute = 30;
+
     /// <summary>The authorization policy of routes that are not minimal-API handlers (the Orleans Dashboard): admin now.</summary>
     public const string AdminPolicy = "admin";
     private const string Either = "cookie-or-bearer";
@@ -58,7 +61,7 @@ public static class Auth
             o.RejectionStatusCode = 429;
             o.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = SignInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = (context, _) =>
                 new ValueTask(Errors.WriteProblemAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many sign-in attempts.", "Wait a minute and try again."));
         });
@@ -69,20 +72,32 @@ public static class Auth
     private static bool IsPageRequest(HttpRequest request) =>
         HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments("/dashboard") && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
-    public static ClaimsPrincipal PrincipalOf(UserDto user, string scheme) => new(new ClaimsIdentity(
+    /// <summary>The claim that names the sign-in session; the cookie or token works only while the registry keeps it.</summary>
+    public const string SessionClaim = "ates.session";
+
+    public static ClaimsPrincipal PrincipalOf(UserDto user, Guid sessionId, string scheme) => new(new ClaimsIdentity(
     [
         new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()),
         new Claim(ClaimTypes.Email, user.Email),
         new Claim(ClaimTypes.Name, user.Name),
+        new Claim(SessionClaim, sessionId.ToString()),
     ], scheme));
 
-    /// <summary>The signed-in user as the registry knows them now (null if the credentials name nobody).</summary>
+    /// <summary>The session the request's cookie or token belongs to.</summary>
+    public static (Guid UserId, Guid SessionId)? SessionOf(ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId) && Guid.TryParse(principal.FindFirstValue(SessionClaim), out var sessionId)
+            ? (userId, sessionId)
+            : null;
+
+    /// <summary>
+    /// The signed-in user as the registry knows them now: null if the credentials name nobody, or their session has
+    /// ended (logout, password change, disabled user) — on whichever silo or frontend that happened.
+    /// </summary>
     public static async Task<UserDto?> CurrentUserAsync(HttpContext context)
     {
         if (context.Items.TryGetValue(typeof(UserDto), out var cached)) return (UserDto?)cached;
-        var id = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
-        var user = Guid.TryParse(id, out var userId)
-            ? await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key).Get(userId)
+        var user = SessionOf(context.User) is { } session
+            ? await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key).GetSession(session.UserId, session.SessionId)
             : null;
         context.Items[typeof(UserDto)] = user;
         return user;
@@ -98,7 +113,7 @@ public static class Auth
         {
             var user = await CurrentUserAsync(invocation.HttpContext);
             if (user is null) return Errors.Problem(401, "Sign in first.");
-            if (roles.Length > 0 && !roles.Contains(user.Role)) return Errors.Problem(403, "Your role may not do this.", $"Allowed: {string.Join(", ", roles)}.");
+            if (roles.Length > 0 && !roles.Contains(user.Role)) return Errors.Problem(403, "Your role may not do this.", Roles.Allowed(roles));
             return await next(invocation);
         });
         return builder;

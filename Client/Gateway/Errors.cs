@@ -53,9 +53,8 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
             DomainException { Error: DomainError.Forbidden } d => (403, "Forbidden.", d.Message, null),
             DomainException { Error: DomainError.Conflict } d => (409, "Conflict.", d.Message, null),
             Ates.Journal.JournalConflictException => (409, "Conflict.", "It changed while this request was decided; try again.", null),
-            BadHttpRequestException { InnerException: JsonException } b => (400, "The body is not valid JSON for this request.", b.InnerException!.Message, null),
-            BadHttpRequestException b => (b.StatusCode, "The request is not valid.", b.Message, (IReadOnlyDictionary<string, string[]>?)null),
-            JsonException j => (400, "The body is not valid JSON for this request.", j.Message, null),
+            BadHttpRequestException b => RequestErrors.Explain(b, context),
+            JsonException j => RequestErrors.Explain(new BadHttpRequestException(j.Message, 400, j), context),
             // A silo died and is not declared dead yet, or the database is restarting: a moment's outage, not a bug.
             OrleansMessageRejectionException => (503, "Part of the cluster is not answering.",
                 "A silo stopped answering while this request was handled; its work moves to the other silos within seconds. Try again in a moment.", null),
@@ -63,6 +62,7 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
             TimeoutException => (503, "The request took too long.", "The cluster did not answer in time. Try again in a moment.", null),
             _ => (500, "Something went wrong on our side.", null, null),
         };
+        if (status == 413) context.Response.Headers.Connection = "close";
         if (status == 503)
         {
             logger.LogWarning("{Method} {Path} answered 503: {Error}", context.Request.Method, context.Request.Path, exception.Message);

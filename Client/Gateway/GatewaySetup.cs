@@ -11,6 +11,12 @@ public static class GatewaySetup
     public const long MaxBodyBytes = 64 * 1024;
 
     /// <summary>
+    /// Largest body the gateway reads to the end only to throw it away, so that a client that writes its whole body
+    /// before reading the answer (Python's urllib, curl) gets its 413 instead of a reset connection.
+    /// </summary>
+    public const long MaxDrainedBytes = 32 * 1024 * 1024;
+
+    /// <summary>
     /// The gateway API and the web client, in a silo (by default) or in a separate frontend: the host has registered
     /// an <see cref="IGrainFactory"/>, the journal's readers and a "ready" health check.
     /// </summary>
@@ -20,13 +26,19 @@ public static class GatewaySetup
         // A silo has its domain's calendar already; a frontend makes its own from the same settings.
         builder.Services.TryAddSingleton(_ => new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(settings.BusinessTimeZone), settings.BusinessClock()));
         builder.Services.AddSingleton<DomainQueries>();
+        builder.Services.AddScoped<People>();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            // Strict bodies: a member the request does not have is a 400 naming it, not silently ignored.
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
         builder.Services.AddGatewayErrors();
         builder.Services.AddGatewayAuth();
         builder.Services.AddSharedKeyRing();
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>());
         // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxDrainedBytes);
         return builder;
     }
 
@@ -36,22 +48,48 @@ public static class GatewaySetup
         app.UseRequestCounting();
         app.UseGatewayErrors();
         app.UseWebClient();
-        app.Use(async (context, next) =>
-        {
-            // Kestrel enforces the limit on the wire; this also covers hosts without it (the test server).
-            if (context.Request.ContentLength > MaxBodyBytes)
-            {
-                await Errors.WriteProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is too large.", $"At most {MaxBodyBytes} bytes.");
-                return;
-            }
-            await next(context);
-        });
+        app.Use(LimitBodiesAsync);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseActor();
         app.MapOpenApi("/openapi/{documentName}.json");
+        // The API reference for people, from the same document.
+        Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/docs", o =>
+        {
+            o.Title = "Ates API";
+            o.OpenApiRoutePattern = "/openapi/{documentName}.json";
+        });
         return app;
+    }
+
+    /// <summary>413 for a body over <see cref="MaxBodyBytes"/>, after reading what the client sends (up to a cap) so it hears the answer.</summary>
+    private static async Task LimitBodiesAsync(HttpContext context, RequestDelegate next)
+    {
+        var length = context.Request.ContentLength;
+        if (length > MaxBodyBytes)
+        {
+            if (length <= MaxDrainedBytes)
+            {
+                using var drain = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                drain.CancelAfter(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await context.Request.Body.CopyToAsync(Stream.Null, drain.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or BadHttpRequestException)
+                {
+                    // The client stopped sending or was too slow; it gets the answer if it still listens.
+                }
+            }
+            await Errors.WriteProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
+                $"A request body is at most {MaxBodyBytes / 1024} KB; this one is {length / 1024} KB.");
+            return;
+        }
+        // A body without a declared length (chunked) is cut off on the wire once it passes the limit.
+        if (length is null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        await next(context);
     }
 
     /// <summary>Serves the web client (Client/web, copied next to the silo's binaries) with a strict content policy.</summary>

@@ -8,6 +8,21 @@ public sealed record UserRegistered(Guid UserId, string Email, string Name, stri
 [EventType("user.role-changed", 1)]
 public sealed record UserRoleChanged(Guid UserId, string Role);
 
+/// <summary>A disabled user cannot sign in, loses every session and is given no new tasks.</summary>
+[EventType("user.disabled-changed", 1)]
+public sealed record UserDisabledChanged(Guid UserId, bool Disabled);
+
+/// <summary>A new password; every session of the user but <see cref="KeptSessionId"/> (the one that changed it) ends.</summary>
+[EventType("user.password-changed", 1)]
+public sealed record UserPasswordChanged(Guid UserId, string PasswordHash, Guid? KeptSessionId);
+
+/// <summary>A sign-in: the cookie or token carries the session id, and works only while the session does.</summary>
+[EventType("user.session-started", 1)]
+public sealed record UserSessionStarted(Guid UserId, Guid SessionId);
+
+[EventType("user.session-ended", 1)]
+public sealed record UserSessionEnded(Guid UserId, Guid SessionId);
+
 /// <summary>One line of an account's ledger. Amount is signed (fees and payouts negative); idempotent by SourceEventId.</summary>
 [EventType("ledger.entry-recorded", 1)]
 public sealed record LedgerEntryRecorded(

@@ -19,17 +19,22 @@ public sealed class AtesApi : WebApplicationFactory<Program>
         builder.UseEnvironment("Production");
     }
 
-    /// <summary>A client with a bearer token for the demo user of that role ("worker" is worker1), or anonymous for null.</summary>
-    public async Task<HttpClient> ClientAsync(string? role)
+    /// <summary>
+    /// A client with a bearer token for the demo user of that role ("worker" is worker1), or anonymous for null; the
+    /// token is shared by the class's tests unless <paramref name="newSession"/> (for a test that ends its session).
+    /// </summary>
+    public async Task<HttpClient> ClientAsync(string? role, bool newSession = false)
     {
         var client = CreateClient();
         if (role is null) return client;
         var email = role == "worker" ? "worker1@ates.local" : $"{role}@ates.local";
+        if (newSession) _tokens.Remove(email, out _);
         if (!_tokens.TryGetValue(email, out var token))
         {
             var response = await CreateClient().PostAsJsonAsync("/api/auth/token", new { email, password = email.Split('@')[0] });
             response.EnsureSuccessStatusCode();
-            _tokens[email] = token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+            token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+            if (!newSession) _tokens[email] = token;
         }
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;

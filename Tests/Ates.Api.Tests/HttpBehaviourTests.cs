@@ -38,6 +38,11 @@ public sealed class HttpBehaviourTests(AtesApi api) : IClassFixture<AtesApi>
         { "GET", "/api/no/such/route", null, null },
         { "DELETE", "/api/tasks", null, null },
         { "PUT", "/api/me", null, null },
+        { "POST", "/api/tasks", """{"title": "Fine", "colour": "red"}""", "application/json" },
+        { "PUT", "/api/users/00000000-0000-0000-0000-000000000001/disabled", """{"disabled": "maybe"}""", "application/json" },
+        { "GET", "/api/accounts/me/log?from=2026-01-10&to=2026-01-01", null, null },
+        { "GET", "/api/analytics/most-expensive?from=2026-01-10&to=2026-01-01", null, null },
+        { "GET", "/api/tasks?q=" + new string('q', 201), null, null },
     };
 
     [Theory]
@@ -56,6 +61,11 @@ public sealed class HttpBehaviourTests(AtesApi api) : IClassFixture<AtesApi>
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         problem.GetProperty("status").GetInt32().ShouldBe((int)response.StatusCode);
         problem.GetProperty("title").GetString().ShouldNotBeNullOrWhiteSpace();
+        // Plain words: never the framework's or .NET's names for things.
+        var text = problem.GetRawText();
+        foreach (var internals in new[] { "Nullable", "Implicit body", "Ates.", "System.", "parameter \"", ".NET", "inferred" }) text.ShouldNotContain(internals);
+        if (response.StatusCode == HttpStatusCode.BadRequest && problem.TryGetProperty("errors", out var errors))
+            errors.EnumerateObject().ShouldAllBe(field => field.Value.GetArrayLength() > 0);
         (await api.EventsCausedByAsync(correlation)).ShouldBe(0);
     }
 
@@ -158,9 +168,9 @@ public sealed class HttpBehaviourTests(AtesApi api) : IClassFixture<AtesApi>
         await using var isolated = new AtesApi();
         var client = isolated.CreateClient();
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 12; i++)
+        for (var i = 0; i < Ates.Client.Gateway.Auth.SignInsPerMinute + 2; i++)
             statuses.Add((await client.PostAsync("/api/auth/login", Json("""{"email":"admin@ates.local","password":"nope"}"""))).StatusCode);
-        statuses.Take(10).ShouldAllBe(s => s == HttpStatusCode.Unauthorized);
-        statuses.Skip(10).ShouldAllBe(s => s == (HttpStatusCode)429);
+        statuses.Take(Ates.Client.Gateway.Auth.SignInsPerMinute).ShouldAllBe(s => s == HttpStatusCode.Unauthorized);
+        statuses.Skip(Ates.Client.Gateway.Auth.SignInsPerMinute).ShouldAllBe(s => s == (HttpStatusCode)429);
     }
 }

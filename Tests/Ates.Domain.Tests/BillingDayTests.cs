@@ -57,6 +57,61 @@ public sealed class BillingDayTests
     }
 
     [Fact]
+    public async Task Closing_a_day_after_midnight_pays_what_that_day_left_and_leaves_the_next_days_entries_alone()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        // The clock only closes what ended before the start; this test closes the days itself, as an admin would.
+        await using var ates = await DomainCluster.StartAsync(clock: time, seed: 3, domain: o => o.DayCloseCheckPeriod = TimeSpan.FromDays(30));
+        var (earner, debtor, manager) = await EarnAndOweAsync(ates);
+        var mondayBalance = (await ates.Account(earner.Id).Get()).Balance;
+        var debtorMonday = (await ates.Account(debtor.Id).Get()).Balance;
+        var clock = ates.Grains().GetGrain<IBillingClockGrain>(Singletons.Key);
+
+        // Tuesday 00:20: more work before anyone closes Monday.
+        time.Advance(TimeSpan.FromHours(15) + TimeSpan.FromMinutes(20));
+        var tuesday = new List<TaskDto>();
+        for (var i = 0; i < 12; i++) tuesday.Add(await ates.CreateTaskAsync(manager.Id));
+        foreach (var t in tuesday.Where(t => t.AssigneeId == earner.Id).Take(2)) await ates.CompleteAsync(t.Id, earner.Id);
+        await ates.SettledAsync();
+        var tuesdayEntries = (await ates.Account(earner.Id).Log(Monday.AddDays(1), Monday.AddDays(1))).ToList();
+        tuesdayEntries.ShouldNotBeEmpty("seeded so the earner gets Tuesday work");
+        var tuesdayNet = tuesdayEntries.Sum(e => e.Amount);
+
+        var closed = await clock.CloseThrough(Monday);
+        closed.ShouldBe(new CloseDayResult(Monday, mondayBalance, 1));
+        await ates.SettledAsync();
+        var log = await ates.Account(earner.Id).Log(null, null);
+        var payout = log.Single(e => e.Kind == EntryKinds.Payout);
+        payout.Amount.ShouldBe(-mondayBalance);
+        (await ates.Account(earner.Id).Get()).Balance.ShouldBe(tuesdayNet, "what Tuesday added stays, untouched");
+        log.Where(e => e.Kind != EntryKinds.Payout && DateOnly.FromDateTime(e.At.UtcDateTime) == Monday.AddDays(1)).ShouldBe(tuesdayEntries.Where(e => e.Kind != EntryKinds.Payout), ignoreOrder: true);
+        (await ates.Account(debtor.Id).Log(null, null)).ShouldNotContain(e => e.Kind == EntryKinds.Payout);
+        var mondayDay = await ates.Queries.Day(Monday);
+        (mondayDay.Closed, mondayDay.Payouts).ShouldBe((true, mondayBalance));
+        debtorMonday.ShouldBeLessThan(0);
+
+        // Again: the same answer, nothing new in the journal.
+        var entriesBefore = (await ates.Journal.ReadLogAsync(JournalPosition.Start, 100_000)).Count;
+        (await clock.CloseThrough(Monday)).ShouldBe(closed);
+        (await ates.Journal.ReadLogAsync(JournalPosition.Start, 100_000)).Count.ShouldBe(entriesBefore);
+
+        // Days that have not ended, or lie before Ates existed, are refused.
+        (await Should.ThrowAsync<DomainException>(clock.CloseThrough(Monday.AddDays(1)))).Error.ShouldBe(DomainError.Invalid);
+        (await Should.ThrowAsync<DomainException>(clock.CloseThrough(Monday.AddDays(-1)))).Error.ShouldBe(DomainError.Invalid);
+        (await clock.FirstDay()).ShouldBe(Monday);
+
+        // Thursday: closing Wednesday closes Tuesday first, which pays what Tuesday left.
+        time.Advance(TimeSpan.FromDays(2));
+        var wednesday = await clock.CloseThrough(Monday.AddDays(2));
+        (wednesday.Date, wednesday.PaidOut).ShouldBe((Monday.AddDays(2), 0m));
+        var tuesdayClose = await clock.CloseThrough(Monday.AddDays(1));
+        tuesdayClose.PaidOut.ShouldBe(Math.Max(0, tuesdayNet) + 0m, "only the earner could have earned on Tuesday in this seed");
+        (await clock.ClosedThrough()).ShouldBe(Monday.AddDays(2));
+        await ates.SettledAsync();
+        (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_day_that_ended_while_no_silo_ran_is_closed_at_the_next_start()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
