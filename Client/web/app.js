@@ -761,6 +761,8 @@ function describe(e) {
     case "inbox.notified": return d.text ?? "New notification";
     case "user.registered": return `${d.name ?? "Someone"} joined`;
     case "user.role-changed": return `${nameOf(d.userId, d.name)} is now ${d.role ?? "in another role"}`;
+    case "user.disabled-changed": return `${nameOf(d.userId, d.name)} ${d.disabled ? "disabled" : "enabled again"}`;
+    case "user.password-changed": return `${who(d.userId, d.name)} changed ${d.userId === me.id ? "your" : "their"} password`;
     default: return e.type.replace(/[.-]/g, " ");
   }
 }
@@ -774,10 +776,10 @@ function refreshSoon(e) {
 }
 
 const liveTypes = ["task.created", "task.assigned", "task.completed", "task.shuffled", "ledger.entry-recorded", "billing-day.counted", "billing-day.closed",
-  "analytics.task-priced", "analytics.balance-seen", "inbox.notified", "user.registered", "user.role-changed", "user.disabled", "user.enabled",
-  "user.disabled-changed", "billing-clock.advanced", "account.paid", "payout"];
+  "analytics.task-priced", "analytics.balance-seen", "inbox.notified", "user.registered", "user.role-changed", "user.disabled-changed",
+  "user.password-changed", "user.session-started", "user.session-ended", "billing-clock.advanced"];
 // Bookkeeping events the people reading the panel do not need to see (they still refresh the screen).
-const quiet = new Set(["billing-day.counted", "analytics.task-priced", "analytics.balance-seen", "billing-clock.advanced"]);
+const quiet = new Set(["billing-day.counted", "analytics.task-priced", "analytics.balance-seen", "billing-clock.advanced", "user.session-started", "user.session-ended"]);
 
 function connectLive() {
   const source = new EventSource("/api/live");
