@@ -1,10 +1,29 @@
-// Ates web client: a thin view over the gateway API. No business rule lives here: the server decides
-// assignees, prices, who may do what; this page only shows what the API answers and what /api/live says.
+// Ates web client: a thin view over the gateway API (see API.md). No business rule lives here: the server decides
+// assignees, prices, who may do what; this page only shows what the API answers and what /api/live says, with
+// people's names (never their ids), and charts drawn by Chart.js (vendor/chart.umd.min.js).
 const $ = (id) => document.getElementById(id);
-const money = (n) => `${n < 0 ? "−" : ""}$${Math.abs(n).toLocaleString("en-US")}`;
-const time = (iso) => new Date(iso).toLocaleString();
+const money = (n) => (typeof n === "number" ? `${n < 0 ? "−" : ""}$${Math.abs(n).toLocaleString("en-US", { maximumFractionDigits: 2 })}` : "—");
+const time = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+const shortTime = (iso) => new Date(iso).toLocaleString("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const isoDate = (d) => d.toISOString().slice(0, 10);
+const daysAgo = (n) => isoDate(new Date(Date.now() - n * 86400000));
+const PAGE = 20;
+
 let me = null;
-let users = new Map();
+let currentPeriod = "day"; // the most expensive task's period on the overview
+const people = new Map(); // id → {id, name, role}: the directory every screen uses to show names
+
+// ---- the API: JSON in, JSON out, problems as errors that keep their detail and per-field messages ----
+
+class Problem extends Error {
+  constructor(status, body) {
+    super(body?.detail || body?.title || `The server answered ${status}.`);
+    this.status = status;
+    this.title = body?.title;
+    this.detail = body?.detail;
+    this.errors = body?.errors && typeof body.errors === "object" ? body.errors : {};
+  }
+}
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -14,11 +33,8 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 204) return null;
-  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  if (!response.ok) {
-    const fields = data?.errors ? Object.values(data.errors).flat().join(" ") : "";
-    throw new Error(fields || data?.detail || data?.title || `${response.status} ${response.statusText}`);
-  }
+  const data = response.headers.get("content-type")?.includes("json") ? await response.json().catch(() => null) : null;
+  if (!response.ok) throw new Problem(response.status, data);
   return data;
 }
 
@@ -26,9 +42,10 @@ function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null) node.setAttribute(k, v);
+    else if (v === true) node.setAttribute(k, "");
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v);
   }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return node;
 }
 
@@ -36,22 +53,121 @@ function fill(list, items, render, empty) {
   list.replaceChildren(...(items.length ? items.map(render) : [el("li", { class: "empty" }, empty)]));
 }
 
-// ---- sign-in and navigation ----
+function emptyRow(tbody, columns, text) {
+  tbody.replaceChildren(el("tr", {}, el("td", { colspan: columns, class: "muted" }, text)));
+}
+
+// A problem next to the form that caused it: the detail in the form's message, each field's messages beside the field.
+function showProblem(form, message, e) {
+  clearProblem(form, message);
+  const unmatched = [];
+  for (const [field, messages] of Object.entries(e.errors ?? {})) {
+    const text = [messages].flat().join(" ");
+    const input = fieldOf(form, field);
+    if (!input) {
+      unmatched.push(text);
+      continue;
+    }
+    input.setAttribute("aria-invalid", "true");
+    const note = el("span", { class: "field-error", id: `${form.id}-${input.name}-error` }, text);
+    input.setAttribute("aria-describedby", note.id);
+    (input.closest("label") ?? input).after(note); // beside the field, not in its label: the label is the field's name
+  }
+  const summary = [e.detail || (unmatched.length ? "" : e.message), ...unmatched].filter(Boolean).join(" ");
+  message.textContent = summary || (Object.keys(e.errors ?? {}).length ? "Please correct the fields marked above." : e.message);
+}
+
+function clearProblem(form, message) {
+  for (const note of form.querySelectorAll(".field-error")) note.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid"), input.removeAttribute("aria-describedby");
+  if (message) message.textContent = "";
+}
+
+// "title", "Title", "body.title", "$.title" all name the input called title.
+function fieldOf(form, key) {
+  const plain = (s) => s.toLowerCase().replace(/[^a-z]/g, "");
+  const wanted = plain(key.split(".").pop());
+  return [...form.elements].find((input) => input.name && plain(input.name) === wanted) ?? null;
+}
+
+function report(e) {
+  console.error(e);
+  if (e instanceof Problem && e.status === 401) {
+    location.reload(); // the session ended (signed out elsewhere, password changed, user disabled)
+    return;
+  }
+  $("page-error").textContent = e.message;
+  $("page-error").hidden = false;
+}
+
+// ---- confirmation: a <dialog> that resolves true only when the person presses the confirming button ----
+
+function confirmAction(text, okLabel) {
+  const dialog = $("confirm-dialog");
+  $("confirm-text").textContent = text;
+  $("confirm-ok").textContent = okLabel;
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true }));
+}
+
+// ---- people: names everywhere ----
+
+async function loadPeople() {
+  let list = [];
+  try {
+    list = await api("GET", "/api/people");
+  } catch (e) {
+    // An older server without /api/people: an admin can still read the users list.
+    if (me.role === "admin") list = await api("GET", "/api/users").catch(() => []);
+  }
+  for (const p of list) people.set(p.id, p);
+  fillAssigneeFilter();
+}
+
+function learn(id, name, role) {
+  if (id && name && !people.has(id)) people.set(id, { id, name, role });
+}
+
+function nameOf(id, known) {
+  if (!id) return "nobody";
+  if (known) return known;
+  return people.get(id)?.name ?? (id === me?.id ? me.name : "someone");
+}
+
+function fillAssigneeFilter() {
+  const select = $("filter-assignee");
+  const chosen = select.value;
+  const options = [...people.values()].filter((p) => p.id !== me.id).sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => el("option", { value: p.id }, `${p.name} (${p.role})`));
+  select.replaceChildren(el("option", { value: "" }, "Everyone"), el("option", { value: "me" }, "Me"), ...options);
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
+}
+
+// ---- sign-in, sign-out, password, navigation ----
 
 const sections = [
+  { id: "work", label: "My work", roles: null },
   { id: "tasks", label: "Tasks", roles: null },
-  { id: "account", label: "My account", roles: null },
-  { id: "inbox", label: "Inbox", roles: null },
   { id: "accounting", label: "Accounting", roles: ["accountant", "admin"] },
-  { id: "analytics", label: "Analytics", roles: ["admin"] },
+  { id: "analytics", label: "Overview", roles: ["admin"] },
   { id: "users", label: "Users", roles: ["admin"] },
   { id: "cluster", label: "Cluster", roles: ["admin"] },
 ];
+// What each role needs first: a worker their tasks and balance, a manager the board, an accountant the books, an admin the overview.
+const home = { worker: "work", manager: "tasks", accountant: "accounting", admin: "analytics" };
+const allowed = (s) => !s.roles || s.roles.includes(me.role);
+let current = null;
 
 function show(id) {
+  current = id;
   for (const s of sections) $(`view-${s.id}`).hidden = s.id !== id;
-  for (const b of $("nav").querySelectorAll("button")) b.toggleAttribute("aria-current", b.dataset.view === id), b.dataset.view === id && b.setAttribute("aria-current", "page");
-  location.hash = id;
+  for (const b of $("nav").querySelectorAll("button")) {
+    if (b.dataset.view === id) b.setAttribute("aria-current", "page");
+    else b.removeAttribute("aria-current");
+  }
+  $("page-error").hidden = true;
+  if (location.hash.slice(1) !== id) history.replaceState(null, "", `#${id}`);
   refresh(id).catch(report);
 }
 
@@ -66,28 +182,55 @@ async function start() {
   $("views").hidden = false;
   $("nav").hidden = false;
   $("who").hidden = false;
-  $("who").replaceChildren(el("span", {}, `${me.name} (${me.role})`), el("button", { class: "secondary", onclick: signOut }, "Sign out"));
-  $("nav").replaceChildren(...sections.filter((s) => !s.roles || s.roles.includes(me.role))
-    .map((s) => el("button", { class: "secondary", "data-view": s.id, onclick: () => show(s.id) }, s.label)));
+  $("who-name").textContent = `${me.name} · ${me.role}`;
+  learn(me.id, me.name, me.role);
+  $("nav").replaceChildren(...sections.filter(allowed)
+    .map((s) => el("button", { type: "button", class: "secondary", "data-view": s.id, onclick: () => show(s.id) }, s.label)));
   $("shuffle").hidden = !["manager", "admin"].includes(me.role);
-  if (["accountant", "admin"].includes(me.role) || me.role === "admin") await loadUsers();
+  $("close-day-form").hidden = me.role !== "admin";
+  $("close-date").value = daysAgo(1);
+  $("close-date").max = daysAgo(1);
+  await loadPeople().catch(report);
   const wanted = location.hash.slice(1);
-  show(sections.some((s) => s.id === wanted && (!s.roles || s.roles.includes(me.role))) ? wanted : "tasks");
+  show(sections.some((s) => s.id === wanted && allowed(s)) ? wanted : home[me.role] ?? "tasks");
+  restoreLive();
   connectLive();
 }
 
-async function loadUsers() {
-  if (me.role !== "admin") return;
-  const list = await api("GET", "/api/users");
-  users = new Map(list.map((u) => [u.id, u]));
-}
+$("sign-out").addEventListener("click", async () => {
+  try {
+    await api("POST", "/api/auth/logout");
+  } catch (e) {
+    if (!(e instanceof Problem && e.status === 401)) return report(e);
+  }
+  sessionStorage.clear();
+  location.assign("/");
+});
 
-const nameOf = (id) => (id === me?.id ? "you" : users.get(id)?.name ?? id.slice(0, 8));
+$("change-password").addEventListener("click", () => {
+  clearProblem($("password-form"), $("password-error"));
+  $("password-form").reset();
+  $("password-form").elements.username.value = me.email;
+  $("password-dialog").showModal();
+});
+$("password-cancel").addEventListener("click", () => $("password-dialog").close());
+$("password-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  clearProblem(event.target, $("password-error"));
+  try {
+    await api("POST", "/api/me/password", { currentPassword: form.get("currentPassword"), newPassword: form.get("newPassword") });
+    $("password-dialog").close();
+    flash("Password changed. Your other sessions have been signed out.");
+  } catch (e) {
+    showProblem(event.target, $("password-error"), e);
+  }
+});
 
-async function signOut() {
-  await api("POST", "/api/auth/logout");
-  location.hash = "";
-  location.reload();
+function flash(text) {
+  const note = el("p", { class: "flash", role: "status" }, text);
+  document.querySelector(".content").prepend(note);
+  setTimeout(() => note.remove(), 8000);
 }
 
 // Where a signed-out browser was going (the Orleans Dashboard sends it here with ?return=/dashboard/): a path on this site only.
@@ -107,43 +250,233 @@ $("signin-form").addEventListener("submit", async (event) => {
       location.assign(target);
       return;
     }
+    sessionStorage.clear(); // another person may have used this tab
     await start();
   } catch (e) {
-    $("signin-error").textContent = e.message;
+    $("signin-error").textContent = e.status === 401 ? "Wrong email or password." : e.message;
   }
 });
 
 // ---- views ----
 
-async function refresh(view) {
-  if (view === "tasks") return refreshTasks();
-  if (view === "account") return refreshAccount();
-  if (view === "inbox") return refreshInbox();
-  if (view === "accounting") return refreshAccounting();
-  if (view === "analytics") return refreshAnalytics();
-  if (view === "users") return refreshUsers();
-  if (view === "cluster") return refreshCluster();
+function refresh(view) {
+  switch (view) {
+    case "work": return refreshWork();
+    case "tasks": return refreshTasks();
+    case "accounting": return refreshAccounting();
+    case "analytics": return refreshAnalytics();
+    case "users": return refreshUsers();
+    case "cluster": return refreshCluster();
+    default: return Promise.resolve();
+  }
 }
 
-function taskItem(task, withComplete) {
-  const label = task.jiraId ? `[${task.jiraId}] ${task.title}` : task.title;
-  return el("li", { "data-task": task.id },
+// ---- charts (Chart.js) ----
+
+const palette = { fees: "#d68910", rewards: "#1e8449", earnings: "#2f6fdf", payouts: "#8e44ad", balance: "#2f6fdf", negative: "#c0392b" };
+
+function moneyAxis(title) {
+  return { title: { display: true, text: title }, ticks: { callback: (v) => money(v) }, grid: { color: "#e7ebf0" } };
+}
+
+// Draws into a canvas, or updates the chart already there (no flicker on every live event).
+function draw(canvasId, type, labels, datasets, { x = "Day", y = "Dollars", yAxis, tooltip } = {}) {
+  const canvas = $(canvasId);
+  canvas.dataset.points = String(labels.length);
+  if (!window.Chart) {
+    canvas.replaceWith(Object.assign(el("p", { class: "error", id: canvasId }), { textContent: "Charts are unavailable (Chart.js did not load)." }));
+    return;
+  }
+  const existing = window.Chart.getChart(canvas);
+  if (existing && existing.config.type === type) {
+    existing.data.labels = labels;
+    existing.data.datasets = datasets;
+    existing.update("none");
+    return;
+  }
+  existing?.destroy();
+  new window.Chart(canvas, {
+    type,
+    data: { labels, datasets },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      interaction: { mode: "index", intersect: false },
+      plugins: {
+        legend: { position: "bottom" },
+        tooltip: tooltip ?? { callbacks: { label: (c) => `${c.dataset.label}: ${money(c.parsed.y)}` } },
+      },
+      scales: {
+        x: { title: { display: true, text: x }, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 16 } },
+        y: yAxis ?? moneyAxis(y),
+      },
+    },
+  });
+}
+
+function drawDays(canvasId, days) {
+  draw(canvasId, "bar", days.map((d) => d.date), [
+    { type: "bar", label: "Assign fees", data: days.map((d) => d.assignFees), backgroundColor: palette.fees },
+    { type: "bar", label: "Rewards", data: days.map((d) => d.rewards), backgroundColor: palette.rewards },
+    { type: "line", label: "Management earnings", data: days.map((d) => d.managementEarnings), borderColor: palette.earnings, backgroundColor: palette.earnings },
+    { type: "line", label: "Payouts", data: days.map((d) => d.payouts), borderColor: palette.payouts, backgroundColor: palette.payouts, borderDash: [4, 4], hidden: !days.some((d) => d.payouts) },
+  ]);
+}
+
+// A balance after each entry, oldest first; the tooltip says what the entry was.
+function drawBalance(canvasId, log) {
+  const entries = log.slice().sort((a, b) => new Date(a.at) - new Date(b.at));
+  draw(canvasId, "line", entries.map((e) => shortTime(e.at)), [
+    { label: "Balance", data: entries.map((e) => e.balanceAfter), borderColor: palette.balance, backgroundColor: palette.balance, stepped: true, pointRadius: 3 },
+  ], {
+    x: "Time",
+    tooltip: { callbacks: {
+      label: (c) => `Balance ${money(c.parsed.y)}`,
+      afterLabel: (c) => { const e = entries[c.dataIndex]; return `${kindName(e.kind)} ${money(e.amount)}${e.description ? ` · ${e.description}` : ""}`; },
+    } },
+  });
+  return entries.length;
+}
+
+// ---- my work: open tasks, balance and its history, what changed, the audit log ----
+
+const kindName = (kind) => ({ "assign-fee": "Assign fee", reward: "Reward", payout: "Payout" })[kind] ?? kind;
+
+function logRows(tbody, log) {
+  if (!log.length) return emptyRow(tbody, 5, "No entries yet.");
+  tbody.replaceChildren(...log.map((e) => el("tr", {},
+    el("td", {}, time(e.at)), el("td", {}, kindName(e.kind)), el("td", { class: e.amount < 0 ? "neg" : "pos" }, money(e.amount)),
+    el("td", { class: e.balanceAfter < 0 ? "neg" : "" }, money(e.balanceAfter)), el("td", { class: "wrap" }, e.description ?? ""))));
+}
+
+function showBalance(node, value) {
+  node.textContent = money(value);
+  node.className = value < 0 ? "neg" : "pos";
+}
+
+async function refreshWork() {
+  const [account, log, mine, notes] = await Promise.all([
+    api("GET", "/api/accounts/me"), api("GET", "/api/accounts/me/log"),
+    api("GET", "/api/tasks?assignee=me&status=open&limit=100"), api("GET", "/api/notifications").catch(() => [])]);
+  showBalance($("balance"), account.balance);
+  $("earned-today").textContent = money(account.earnedToday);
+  $("open-count").textContent = String(mine.items.length) + (mine.next ? "+" : "");
+  fill($("my-tasks"), mine.items, (t) => taskItem(t), "No open tasks for you. Enjoy it while it lasts.");
+  const points = drawBalance("balance-chart", log);
+  $("balance-chart-empty").hidden = points > 0;
+  fill($("recent"), notes.slice(0, 8), (n) => el("li", {}, el("span", { class: "title" }, n.text), el("time", { class: "muted", datetime: n.at }, time(n.at))),
+    "Nothing yet: new tasks and payouts show up here.");
+  logRows($("log"), log);
+}
+
+// ---- tasks: create, shuffle, filter, search, page, history ----
+
+const expanded = new Set(); // tasks whose history is open, kept open across refreshes
+const taskList = { items: [], next: null };
+
+function taskLabel(task) {
+  return task.jiraId ? `[${task.jiraId}] ${task.title}` : task.title;
+}
+
+function taskItem(task) {
+  learn(task.assigneeId, task.assigneeName);
+  const label = taskLabel(task);
+  const history = el("ol", { class: "history", id: `history-${task.id}`, hidden: !expanded.has(task.id) });
+  const toggle = el("button", { type: "button", class: "secondary small", "aria-expanded": String(expanded.has(task.id)), "aria-controls": history.id,
+    "aria-label": `History of ${label}`, onclick: () => toggleHistory(task.id, toggle, history) }, "History");
+  const item = el("li", { "data-task": task.id, class: `task ${task.status}` },
     el("span", { class: "title" }, label),
-    el("span", { class: "muted" }, `${task.status} · ${nameOf(task.assigneeId)} · fee ${money(task.assignFee)} · reward ${money(task.reward)}`),
-    withComplete && task.status === "open" && task.assigneeId === me.id
-      ? el("button", { onclick: () => complete(task.id), "aria-label": `Complete ${label}` }, "Complete") : null);
+    el("span", { class: `badge ${task.status}` }, task.status === "done" ? "done" : "open"),
+    el("span", { class: "actions" },
+      task.status === "open" && task.assigneeId === me.id
+        ? el("button", { type: "button", class: "small", onclick: () => complete(task.id), "aria-label": `Complete ${label}` }, "Complete") : null,
+      toggle),
+    el("span", { class: "meta" },
+      el("span", {}, task.assigneeId === me.id ? "assigned to you" : `assigned to ${nameOf(task.assigneeId, task.assigneeName)}`),
+      el("span", {}, `fee ${money(task.assignFee)}`), el("span", {}, `reward ${money(task.reward)}`),
+      el("span", { class: "muted" }, task.completedAt ? `done ${time(task.completedAt)}` : `created ${time(task.createdAt)}`)),
+    task.description ? el("span", { class: "description" }, task.description) : null,
+    history);
+  if (expanded.has(task.id)) loadHistory(task.id, history);
+  return item;
 }
 
-async function refreshTasks() {
-  const [mine, all] = await Promise.all([api("GET", "/api/tasks?assignee=me&status=open&limit=100"), api("GET", "/api/tasks?limit=50")]);
-  fill($("my-tasks"), mine.items, (t) => taskItem(t, true), "No open tasks for you. Enjoy it while it lasts.");
-  fill($("all-tasks"), all.items, (t) => taskItem(t, false), "No tasks yet: create the first one above.");
+async function toggleHistory(id, button, list) {
+  const open = !expanded.has(id);
+  if (open) expanded.add(id); else expanded.delete(id);
+  button.setAttribute("aria-expanded", String(open));
+  list.hidden = !open;
+  if (open) await loadHistory(id, list);
 }
+
+async function loadHistory(id, list) {
+  try {
+    const steps = await api("GET", `/api/tasks/${id}/history`);
+    fill(list, steps, (s) => el("li", {}, el("time", { class: "muted", datetime: s.at }, time(s.at)), " ", describeStep(s)), "No history recorded.");
+  } catch (e) {
+    list.replaceChildren(el("li", { class: "error" }, e.status === 404 ? "History is not available for this task." : e.message));
+  }
+}
+
+function describeStep(s) {
+  const who = s.assigneeId === me.id ? "you" : nameOf(s.assigneeId, s.assigneeName);
+  if (s.kind === "created") return "Created";
+  if (s.kind === "assigned") return `Assigned to ${who}${s.fee != null ? `, fee ${money(s.fee)}` : ""}`;
+  if (s.kind === "completed") return `Completed by ${who}${s.reward != null ? `, reward ${money(s.reward)}` : ""}`;
+  return s.kind;
+}
+
+function taskQuery(after, limit) {
+  const form = new FormData($("task-filter"));
+  const query = new URLSearchParams();
+  for (const key of ["assignee", "status", "q"]) {
+    const value = String(form.get(key) ?? "").trim();
+    if (value) query.set(key, value);
+  }
+  query.set("limit", String(limit));
+  if (after) query.set("after", after);
+  return `/api/tasks?${query}`;
+}
+
+// The first page again (as many as were shown, so a live refresh does not shrink the list).
+async function refreshTasks() {
+  const page = await api("GET", taskQuery(null, Math.min(500, Math.max(PAGE, taskList.items.length))));
+  taskList.items = page.items;
+  taskList.next = page.next;
+  renderTasks();
+}
+
+async function moreTasks() {
+  const page = await api("GET", taskQuery(taskList.next, PAGE));
+  taskList.items.push(...page.items);
+  taskList.next = page.next;
+  renderTasks();
+}
+
+function renderTasks() {
+  const q = $("filter-q").value.trim();
+  fill($("all-tasks"), taskList.items, (t) => taskItem(t), q ? `No task matches “${q}”.` : "No tasks here yet: create one above.");
+  $("tasks-summary").textContent = taskList.items.length ? `Showing ${taskList.items.length}${taskList.next ? " (more below)" : ""}, newest first.` : "";
+  $("tasks-more").hidden = !taskList.next;
+}
+
+function refilter() {
+  taskList.items = [];
+  refreshTasks().catch(report);
+}
+
+let searchTimer = null;
+$("task-filter").addEventListener("submit", (event) => { event.preventDefault(); refilter(); });
+$("filter-assignee").addEventListener("change", refilter);
+$("filter-status").addEventListener("change", refilter);
+$("filter-q").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(refilter, 300); });
+$("tasks-more").addEventListener("click", () => moreTasks().catch(report));
 
 async function complete(id) {
   try {
     await api("POST", `/api/tasks/${id}/complete`);
-    await refreshTasks();
+    await refresh(current);
   } catch (e) {
     report(e);
   }
@@ -152,117 +485,208 @@ async function complete(id) {
 $("task-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
-  $("task-error").textContent = "";
+  clearProblem(event.target, $("task-error"));
   try {
-    await api("POST", "/api/tasks", { title: form.get("title"), jiraId: form.get("jiraId") || null, description: form.get("description") || null });
+    const task = await api("POST", "/api/tasks", { title: form.get("title"), jiraId: form.get("jiraId") || null, description: form.get("description") || null });
     event.target.reset();
+    $("shuffle-result").textContent = `Created “${taskLabel(task)}”, assigned to ${task.assigneeId === me.id ? "you" : nameOf(task.assigneeId, task.assigneeName)}.`;
     await refreshTasks();
   } catch (e) {
-    $("task-error").textContent = e.message;
+    showProblem(event.target, $("task-error"), e);
   }
 });
 
 $("shuffle").addEventListener("click", async () => {
+  if (!(await confirmAction("Reassign every open task to a random worker? Each assignee is charged the assign fee again.", "Shuffle"))) return;
   try {
     const result = await api("POST", "/api/tasks/shuffle");
-    $("shuffle-result").textContent = `${result.reassigned} open tasks reassigned.`;
+    $("shuffle-result").textContent = `${result.reassigned} open task${result.reassigned === 1 ? "" : "s"} reassigned.`;
     await refreshTasks();
   } catch (e) {
     $("shuffle-result").textContent = e.message;
   }
 });
 
-async function refreshAccount() {
-  const [account, log] = await Promise.all([api("GET", "/api/accounts/me"), api("GET", "/api/accounts/me/log")]);
-  $("balance").textContent = money(account.balance);
-  $("balance").className = account.balance < 0 ? "neg" : "pos";
-  $("earned-today").textContent = money(account.earnedToday);
-  $("log").replaceChildren(...(log.length ? log.map((e) => el("tr", {},
-    el("td", {}, time(e.at)), el("td", {}, e.kind), el("td", { class: e.amount < 0 ? "neg" : "pos" }, money(e.amount)),
-    el("td", {}, money(e.balanceAfter)), el("td", {}, e.description))) : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No entries yet."))]));
-}
+// ---- accounting: today, fees against rewards per day, accounts, one person's balance, day close ----
 
-async function refreshInbox() {
-  const items = await api("GET", "/api/notifications");
-  fill($("inbox"), items, (n) => el("li", {}, el("span", { class: "title" }, n.text), el("span", { class: "muted" }, time(n.at))), "Nothing here yet.");
-}
-
-function barChart(container, points, label) {
-  const width = 640, height = 200, pad = 28;
-  const max = Math.max(1, ...points.map((p) => Math.abs(p.value)));
-  const step = (width - pad * 2) / Math.max(1, points.length);
-  const zero = height / 2;
-  const bars = points.map((p, i) => {
-    const h = (Math.abs(p.value) / max) * (height / 2 - pad);
-    const y = p.value >= 0 ? zero - h : zero;
-    return `<g><rect x="${pad + i * step + 2}" y="${y}" width="${Math.max(2, step - 4)}" height="${Math.max(1, h)}" fill="${p.value >= 0 ? "#2f6fdf" : "#c0392b"}"><title>${p.label}: ${money(p.value)}</title></rect>` +
-      `<text x="${pad + i * step + step / 2}" y="${height - 6}" font-size="10" text-anchor="middle" fill="#5f6b7a">${p.label.slice(5)}</text></g>`;
-  }).join("");
-  container.innerHTML = `<svg viewBox="0 0 ${width} ${height}" aria-label="${label}" data-points="${points.length}"><line x1="${pad}" x2="${width - pad}" y1="${zero}" y2="${zero}" stroke="#b8c2cc"/>${bars}</svg>`;
-}
-
-function isoDate(d) { return d.toISOString().slice(0, 10); }
+let shownPerson = null;
 
 async function refreshAccounting() {
-  const to = new Date(), from = new Date(Date.now() - 13 * 86400000);
   const [today, days, accounts] = await Promise.all([
-    api("GET", "/api/accounting/today"), api("GET", `/api/accounting/days?from=${isoDate(from)}&to=${isoDate(to)}`), api("GET", "/api/accounts")]);
-  $("today").replaceChildren(el("strong", {}, `Today (${today.date}): management earnings ${money(today.managementEarnings)}`),
-    el("div", { class: "muted" }, `fees ${money(today.assignFees)} · rewards ${money(today.rewards)} · payouts ${money(today.payouts)}`));
-  barChart($("days-chart"), days.map((d) => ({ label: d.date, value: d.managementEarnings })), "Management earnings per day");
-  $("days").replaceChildren(...days.slice().reverse().map((d) => el("tr", {}, el("td", {}, d.date), el("td", {}, money(d.assignFees)),
-    el("td", {}, money(d.rewards)), el("td", {}, money(d.managementEarnings)), el("td", {}, money(d.payouts)), el("td", {}, d.closed ? "yes" : "no"))));
-  $("accounts").replaceChildren(...accounts.map((a) => el("tr", {}, el("td", {}, nameOf(a.userId)),
-    el("td", { class: a.balance < 0 ? "neg" : "pos" }, money(a.balance)), el("td", {}, money(a.earnedToday)))));
+    api("GET", "/api/accounting/today"), api("GET", `/api/accounting/days?from=${daysAgo(13)}&to=${daysAgo(0)}`), api("GET", "/api/accounts")]);
+  $("today-fees").textContent = money(today.assignFees);
+  $("today-rewards").textContent = money(today.rewards);
+  showBalance($("today-earnings"), today.managementEarnings);
+  drawDays("days-chart", days);
+  if (!days.length) emptyRow($("days"), 6, "No business days in this range yet.");
+  else $("days").replaceChildren(...days.slice().reverse().map((d) => el("tr", {}, el("td", {}, d.date), el("td", {}, money(d.assignFees)),
+    el("td", {}, money(d.rewards)), el("td", { class: d.managementEarnings < 0 ? "neg" : "" }, money(d.managementEarnings)), el("td", {}, money(d.payouts)),
+    el("td", {}, d.closed ? "closed" : "open"))));
+  for (const a of accounts) learn(a.userId, a.name, a.role);
+  const sorted = accounts.slice().sort((a, b) => nameOf(a.userId, a.name).localeCompare(nameOf(b.userId, b.name)));
+  if (!sorted.length) emptyRow($("accounts"), 5, "No accounts yet.");
+  else $("accounts").replaceChildren(...sorted.map((a) => {
+    const name = nameOf(a.userId, a.name);
+    return el("tr", { "data-account": a.userId }, el("td", {}, name), el("td", {}, a.role ?? people.get(a.userId)?.role ?? ""),
+      el("td", { class: a.balance < 0 ? "neg" : "pos" }, money(a.balance)), el("td", {}, money(a.earnedToday)),
+      el("td", {}, el("button", { type: "button", class: "secondary small", "aria-label": `Show ${name}'s balance`, onclick: () => showPerson(a.userId, name) }, "Balance")));
+  }));
+  if (shownPerson) await showPerson(shownPerson.id, shownPerson.name);
 }
 
-async function refreshAnalytics(period = "day") {
-  const to = new Date(), from = new Date(Date.now() - 13 * 86400000);
-  const [summary, days, expensive] = await Promise.all([
-    api("GET", "/api/analytics/summary"), api("GET", `/api/accounting/days?from=${isoDate(from)}&to=${isoDate(to)}`),
-    api("GET", `/api/analytics/most-expensive?period=${period}`)]);
-  $("an-earnings").textContent = money(summary.managementEarnings);
-  $("an-negative").textContent = summary.negativeBalances;
-  barChart($("analytics-chart"), days.map((d) => ({ label: d.date, value: d.managementEarnings })), "Management earnings, last 14 days");
+async function showPerson(id, name) {
+  shownPerson = { id, name };
+  const log = await api("GET", `/api/accounts/${id}/log`);
+  $("person").hidden = false;
+  $("person-title").textContent = `${name}: balance over time`;
+  drawBalance("person-chart", log);
+  logRows($("person-log"), log);
+}
+
+$("close-day-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const date = $("close-date").value;
+  const result = $("close-day-result");
+  result.className = "result";
+  result.textContent = "";
+  if (!(await confirmAction(`Close ${date || "yesterday"}? Every account with a positive balance at the end of that day is paid out.`, "Close day"))) return;
+  try {
+    const closed = await api("POST", "/api/accounting/close-day", date ? { date } : {});
+    result.textContent = `Closed ${closed.date}: ${money(closed.paidOut)} paid out to ${closed.accountsPaid} account${closed.accountsPaid === 1 ? "" : "s"}.`;
+    result.classList.add("ok");
+    await refreshAccounting();
+  } catch (e) {
+    result.classList.add("error");
+    const fields = Object.values(e.errors ?? {}).flat().join(" ");
+    result.textContent = [e.detail || e.message, fields].filter(Boolean).join(" ");
+  }
+});
+
+// ---- the admin's overview ----
+
+async function refreshAnalytics(period) {
+  const [summary, days, expensive, cluster] = await Promise.all([
+    api("GET", "/api/analytics/summary"), api("GET", `/api/accounting/days?from=${daysAgo(13)}&to=${daysAgo(0)}`),
+    api("GET", `/api/analytics/most-expensive?period=${period ?? currentPeriod}`), api("GET", "/api/cluster").catch(() => null)]);
+  if (period) currentPeriod = period;
+  showBalance($("an-earnings"), summary.managementEarnings);
+  $("an-negative").textContent = String(summary.negativeBalances);
+  $("an-negative").className = summary.negativeBalances ? "neg" : "";
+  $("an-cluster").textContent = cluster ? `${cluster.silos.filter((s) => s.status === "Active").length} silo(s) · ${cluster.deadLetters} dead letter(s)` : "—";
+  drawDays("analytics-chart", days);
   $("expensive").textContent = expensive.task
-    ? `${expensive.from} – ${expensive.to}: ${expensive.task.jiraId ? `[${expensive.task.jiraId}] ` : ""}${expensive.task.title}, reward ${money(expensive.task.reward)}`
+    ? `${expensive.from} – ${expensive.to}: ${taskLabel(expensive.task)}, reward ${money(expensive.task.reward)}`
     : `${expensive.from} – ${expensive.to}: no task completed in this period.`;
+  for (const b of document.querySelectorAll("[data-period]")) b.setAttribute("aria-pressed", String(b.dataset.period === currentPeriod));
+  await drawNegatives(days.map((d) => d.date), summary.negativeBalances);
 }
 
 for (const button of document.querySelectorAll("[data-period]")) button.addEventListener("click", () => refreshAnalytics(button.dataset.period).catch(report));
 
-async function refreshUsers() {
-  await loadUsers();
-  $("users").replaceChildren(...[...users.values()].map((u) => el("tr", {}, el("td", {}, u.name), el("td", {}, u.email),
-    el("td", {}, el("select", { "aria-label": `Role of ${u.name}`, onchange: (e) => changeRole(u.id, e.target.value) },
-      ...["worker", "accountant", "manager", "admin"].map((r) => { const o = el("option", {}, r); o.selected = r === u.role; return o; }))))));
+// People with a negative balance at the end of each day, from every account's log (balance after its last entry of
+// the day, or before its first entry in the range). Dates are compared in UTC, the business time zone by default.
+// With many accounts this is too many requests: the chart then shows only today's count from the summary.
+async function drawNegatives(dates, nowCount) {
+  if (!dates.length) return draw("negative-chart", "bar", [], [], { y: "People", yAxis: countAxis() });
+  const accounts = await api("GET", "/api/accounts").catch(() => null);
+  let counts;
+  if (accounts && accounts.length <= 100) {
+    const logs = await Promise.all(accounts.map((a) => api("GET", `/api/accounts/${a.userId}/log?from=${dates[0]}`).catch(() => null)));
+    counts = dates.map((date) => logs.reduce((n, log, i) => n + (balanceAtEndOf(date, log, accounts[i].balance) < 0 ? 1 : 0), 0));
+  } else {
+    counts = dates.map((d, i) => (i === dates.length - 1 ? nowCount : null));
+  }
+  draw("negative-chart", "bar", dates, [{ label: "People with a negative balance", data: counts, backgroundColor: palette.negative }],
+    { y: "People", yAxis: countAxis(), tooltip: { callbacks: { label: (c) => `${c.parsed.y} ${c.parsed.y === 1 ? "person" : "people"} below zero` } } });
 }
 
-async function changeRole(id, role) {
-  try {
-    await api("PUT", `/api/users/${id}/role`, { role });
-  } catch (e) {
-    report(e);
+function countAxis() {
+  return { title: { display: true, text: "People" }, beginAtZero: true, ticks: { precision: 0 }, grid: { color: "#e7ebf0" } };
+}
+
+function balanceAtEndOf(date, log, balanceNow) {
+  if (!log) return balanceNow;
+  const entries = log.slice().sort((a, b) => new Date(a.at) - new Date(b.at));
+  if (!entries.length) return balanceNow;
+  let balance = entries[0].balanceAfter - entries[0].amount;
+  for (const e of entries) {
+    if (e.at.slice(0, 10) > date) break;
+    balance = e.balanceAfter;
   }
-  await refreshUsers();
+  return balance;
+}
+
+// ---- users (admin): create, change a role, disable — the last two only after a confirmation ----
+
+async function refreshUsers() {
+  const list = await api("GET", "/api/users");
+  for (const u of list) people.set(u.id, { id: u.id, name: u.name, role: u.role });
+  list.sort((a, b) => a.name.localeCompare(b.name));
+  $("users").replaceChildren(...list.map(userRow));
+}
+
+function userRow(u) {
+  const select = el("select", { "aria-label": `Role of ${u.name}`, onchange: () => changeRole(u, select) },
+    ...["worker", "accountant", "manager", "admin"].map((r) => { const o = el("option", { value: r }, r); o.selected = r === u.role; return o; }));
+  const disabled = Boolean(u.disabled);
+  return el("tr", { "data-user": u.id, class: disabled ? "disabled" : "" },
+    el("td", {}, u.name, u.id === me.id ? el("span", { class: "muted" }, " (you)") : null), el("td", {}, u.email), el("td", {}, select),
+    el("td", {}, el("span", { class: disabled ? "neg" : "pos" }, disabled ? "disabled" : "active"), " ",
+      u.id === me.id ? null : el("button", { type: "button", class: "secondary small", "aria-label": `${disabled ? "Enable" : "Disable"} ${u.name}`,
+        onclick: () => setDisabled(u, !disabled) }, disabled ? "Enable" : "Disable")),
+    el("td", {}, u.createdAt ? new Date(u.createdAt).toLocaleDateString() : ""));
+}
+
+async function changeRole(user, select) {
+  const role = select.value;
+  const ok = await confirmAction(`Change ${user.name}'s role from ${user.role} to ${role}? It holds for later assignments; open tasks stay until the next shuffle.`, "Change role");
+  if (!ok) {
+    select.value = user.role;
+    return;
+  }
+  try {
+    await api("PUT", `/api/users/${user.id}/role`, { role });
+    $("users-result").textContent = `${user.name} is now ${role === "admin" || role === "accountant" ? "an" : "a"} ${role}.`;
+  } catch (e) {
+    select.value = user.role;
+    $("users-result").textContent = e.message;
+  }
+  await refreshUsers().catch(report);
+}
+
+async function setDisabled(user, disabled) {
+  const question = disabled
+    ? `Disable ${user.name}? They are signed out everywhere, cannot sign in and get no new tasks; their open tasks stay until the next shuffle.`
+    : `Enable ${user.name} again? They can sign in and get tasks.`;
+  if (!(await confirmAction(question, disabled ? "Disable" : "Enable"))) return;
+  try {
+    await api("PUT", `/api/users/${user.id}/disabled`, { disabled });
+    $("users-result").textContent = `${user.name} is ${disabled ? "disabled" : "enabled"}.`;
+  } catch (e) {
+    $("users-result").textContent = e.message;
+  }
+  await refreshUsers().catch(report);
 }
 
 $("user-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
-  $("user-error").textContent = "";
+  clearProblem(event.target, $("user-error"));
   try {
-    await api("POST", "/api/users", Object.fromEntries(form));
+    const user = await api("POST", "/api/users", Object.fromEntries(form));
     event.target.reset();
-    await refreshUsers();
+    $("users-result").textContent = `${user.name} can now sign in as ${user.email}.`;
+    await Promise.all([refreshUsers(), loadPeople()]);
   } catch (e) {
-    $("user-error").textContent = e.message;
+    showProblem(event.target, $("user-error"), e);
   }
 });
 
+// ---- cluster (admin) ----
+
 async function refreshCluster() {
   const c = await api("GET", "/api/cluster");
-  $("cluster-summary").textContent = `${c.silos.filter((s) => s.status === "Active").length} active silo(s) · ${c.activations ?? "?"} activations · ${c.deadLetters} dead letter(s)`;
+  $("cluster-summary").textContent = `${c.silos.filter((s) => s.status === "Active").length} active silo(s) · ${c.deadLetters} dead letter(s)`;
   $("silos").replaceChildren(...c.silos.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, s.address),
     el("td", { class: s.status === "Active" ? "pos" : "neg" }, s.status), el("td", {}, time(s.startedAt)))));
   $("subscriptions").replaceChildren(...c.subscriptions.map((s) => el("tr", {}, el("td", {}, s.name), el("td", {}, time(s.watermark)),
@@ -280,39 +704,110 @@ function queuesOf(partitions) {
   return [...groups].map(([key, queues]) => `${queues.length === partitions.length ? "all" : queues.join(", ")} at ${key}`).join("; ");
 }
 
-// ---- live feed: show each event as it flows, and refresh what it changes ----
+// ---- live feed: what happened, in words; kept across a reload; refreshes what it changes ----
 
-const stageOf = (type) => type.startsWith("task.") ? "task" : type.startsWith("ledger.") || type.startsWith("billing") ? "billing"
-  : type.startsWith("analytics.") ? "analytics" : type.startsWith("inbox.") ? "notification" : "other";
+const stageOf = (type) => type.startsWith("task.") ? "task" : type.startsWith("ledger.") || type.startsWith("billing") || type.startsWith("account") ? "billing"
+  : type.startsWith("analytics.") ? "analytics" : type.startsWith("inbox.") || type.startsWith("notification") ? "notification" : "other";
+const LIVE_MAX = 50;
+const liveKey = () => `ates.live.${me.id}`;
+let liveItems = []; // newest first: {id, type, at, text}
 
-let pending = null;
-function refreshSoon() {
-  clearTimeout(pending);
-  const current = location.hash.slice(1) || "tasks";
-  pending = setTimeout(() => refresh(current).catch(report), 100);
-}
-
-function connectLive() {
-  const source = new EventSource("/api/live");
-  source.addEventListener("ready", () => { $("live-state").textContent = "connected"; });
-  source.onerror = () => { $("live-state").textContent = "reconnecting…"; };
-  source.onmessage = null;
-  const onEvent = (message) => {
-    const e = JSON.parse(message.data);
-    const item = el("li", { "data-stage": stageOf(e.type) }, el("strong", {}, e.type), " ", el("span", { class: "muted" }, e.streamId.split("/")[0]));
-    $("live-events").prepend(item);
-    while ($("live-events").children.length > 50) $("live-events").lastChild.remove();
-    refreshSoon();
-  };
-  for (const type of ["task.created", "task.assigned", "task.completed", "ledger.entry-recorded", "billing-day.counted", "billing-day.closed",
-    "analytics.task-priced", "analytics.balance-seen", "inbox.notified", "user.registered", "user.role-changed", "billing-clock.advanced"]) {
-    source.addEventListener(type, onEvent);
+function restoreLive() {
+  try {
+    liveItems = JSON.parse(sessionStorage.getItem(liveKey()) ?? "null") ?? [];
+  } catch {
+    liveItems = [];
+  }
+  renderLive();
+  // A fresh tab has nothing kept: start with the caller's own recent notifications.
+  if (!liveItems.length) {
+    api("GET", "/api/notifications").then((notes) => {
+      if (liveItems.length) return;
+      liveItems = notes.slice(0, 10).map((n) => ({ id: `n:${n.id}`, type: `inbox.${n.kind ?? "notified"}`, at: n.at, text: n.text }));
+      renderLive();
+    }).catch(() => {});
   }
 }
 
-function report(e) {
-  console.error(e);
-  $("live-state").textContent = `error: ${e.message}`;
+function renderLive() {
+  fill($("live-events"), liveItems, (item) => el("li", { "data-stage": stageOf(item.type ?? "") },
+    el("span", { class: "text" }, item.text), el("time", { class: "muted", datetime: item.at }, shortTime(item.at))), "Nothing yet: what happens shows up here.");
+}
+
+function keepLive(item) {
+  if (liveItems.some((i) => i.id === item.id)) return false;
+  liveItems.unshift(item);
+  liveItems.length = Math.min(liveItems.length, LIVE_MAX);
+  try {
+    sessionStorage.setItem(liveKey(), JSON.stringify(liveItems));
+  } catch {
+    // storage full or blocked: the panel still works, it just starts empty after a reload
+  }
+  renderLive();
+  return true;
+}
+
+// Words for an event from a server that does not send `text` yet: never an id.
+function describe(e) {
+  const d = e.data && typeof e.data === "object" ? { ...e.data, ...e } : e;
+  const title = d.title ? `“${d.jiraId ? `[${d.jiraId}] ` : ""}${d.title}”` : "A task";
+  const who = (id, name) => (id === me.id ? "you" : nameOf(id, name));
+  switch (e.type) {
+    case "task.created": return `${title} created`;
+    case "task.assigned": return `${title} assigned to ${who(d.assigneeId, d.assigneeName)}${d.fee != null ? `, fee ${money(d.fee)}` : d.assignFee != null ? `, fee ${money(d.assignFee)}` : ""}`;
+    case "task.completed": return `${title} completed${d.assigneeId ? ` by ${who(d.assigneeId, d.assigneeName)}` : ""}`;
+    case "ledger.entry-recorded": return `${d.description || kindName(d.kind) || "Account entry"} (${money(d.amount)})`;
+    case "billing-day.closed": return `Day ${d.date ?? ""} closed`;
+    case "inbox.notified": return d.text ?? "New notification";
+    case "user.registered": return `${d.name ?? "Someone"} joined`;
+    case "user.role-changed": return `${nameOf(d.userId, d.name)} is now ${d.role ?? "in another role"}`;
+    case "user.disabled-changed": return `${nameOf(d.userId, d.name)} ${d.disabled ? "disabled" : "enabled again"}`;
+    case "user.password-changed": return `${who(d.userId, d.name)} changed ${d.userId === me.id ? "your" : "their"} password`;
+    default: return e.type.replace(/[.-]/g, " ");
+  }
+}
+
+let pending = null;
+function refreshSoon(e) {
+  clearTimeout(pending);
+  if (e.type?.startsWith("user.")) loadPeople().catch(() => {});
+  // The overview reads every account's log: give bursts of events time to settle.
+  pending = setTimeout(() => refresh(current).catch(report), current === "analytics" ? 1000 : 150);
+}
+
+const liveTypes = ["task.created", "task.assigned", "task.completed", "task.shuffled", "ledger.entry-recorded", "billing-day.counted", "billing-day.closed",
+  "analytics.task-priced", "analytics.balance-seen", "inbox.notified", "user.registered", "user.role-changed", "user.disabled-changed",
+  "user.password-changed", "user.session-started", "user.session-ended", "billing-clock.advanced"];
+// Bookkeeping events the people reading the panel do not need to see (they still refresh the screen).
+const quiet = new Set(["billing-day.counted", "analytics.task-priced", "analytics.balance-seen", "billing-clock.advanced", "user.session-started", "user.session-ended"]);
+
+function connectLive() {
+  const source = new EventSource("/api/live");
+  const connected = () => { $("live-state").textContent = "connected"; $("live-state").className = "muted ok"; };
+  source.addEventListener("open", connected);
+  source.addEventListener("ready", connected);
+  source.addEventListener("error", () => {
+    $("live-state").textContent = source.readyState === EventSource.CLOSED ? "disconnected" : "reconnecting…";
+    $("live-state").className = "muted";
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => api("GET", "/api/me").then(connectLive).catch(report), 3000);
+  });
+  const onEvent = (message) => {
+    connected();
+    let e;
+    try {
+      e = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    e.type ??= message.type;
+    if (e.type === "live.ready") return;
+    const id = message.lastEventId || e.eventId || `${e.type}:${e.at ?? e.occurredAt}`;
+    const text = typeof e.text === "string" && e.text ? e.text : quiet.has(e.type) ? null : describe(e);
+    if (text) keepLive({ id, type: e.type, at: e.at ?? e.occurredAt ?? new Date().toISOString(), text });
+    refreshSoon(e);
+  };
+  source.addEventListener("message", onEvent);
+  for (const type of liveTypes) source.addEventListener(type, onEvent);
 }
 
 start();
