@@ -747,26 +747,6 @@ function keepLive(item) {
   return true;
 }
 
-// Words for an event from a server that does not send `text` yet: never an id.
-function describe(e) {
-  const d = e.data && typeof e.data === "object" ? { ...e.data, ...e } : e;
-  const title = d.title ? `“${d.jiraId ? `[${d.jiraId}] ` : ""}${d.title}”` : "A task";
-  const who = (id, name) => (id === me.id ? "you" : nameOf(id, name));
-  switch (e.type) {
-    case "task.created": return `${title} created`;
-    case "task.assigned": return `${title} assigned to ${who(d.assigneeId, d.assigneeName)}${d.fee != null ? `, fee ${money(d.fee)}` : d.assignFee != null ? `, fee ${money(d.assignFee)}` : ""}`;
-    case "task.completed": return `${title} completed${d.assigneeId ? ` by ${who(d.assigneeId, d.assigneeName)}` : ""}`;
-    case "ledger.entry-recorded": return `${d.description || kindName(d.kind) || "Account entry"} (${money(d.amount)})`;
-    case "billing-day.closed": return `Day ${d.date ?? ""} closed`;
-    case "inbox.notified": return d.text ?? "New notification";
-    case "user.registered": return `${d.name ?? "Someone"} joined`;
-    case "user.role-changed": return `${nameOf(d.userId, d.name)} is now ${d.role ?? "in another role"}`;
-    case "user.disabled-changed": return `${nameOf(d.userId, d.name)} ${d.disabled ? "disabled" : "enabled again"}`;
-    case "user.password-changed": return `${who(d.userId, d.name)} changed ${d.userId === me.id ? "your" : "their"} password`;
-    default: return e.type.replace(/[.-]/g, " ");
-  }
-}
-
 let pending = null;
 function refreshSoon(e) {
   clearTimeout(pending);
@@ -775,17 +755,12 @@ function refreshSoon(e) {
   pending = setTimeout(() => refresh(current).catch(report), current === "analytics" ? 1000 : 150);
 }
 
-const liveTypes = ["task.created", "task.assigned", "task.completed", "task.shuffled", "ledger.entry-recorded", "billing-day.counted", "billing-day.closed",
-  "analytics.task-priced", "analytics.balance-seen", "inbox.notified", "user.registered", "user.role-changed", "user.disabled-changed",
-  "user.password-changed", "user.session-started", "user.session-ended", "billing-clock.advanced"];
-// Bookkeeping events the people reading the panel do not need to see (they still refresh the screen).
-const quiet = new Set(["billing-day.counted", "analytics.task-priced", "analytics.balance-seen", "billing-clock.advanced", "user.session-started", "user.session-ended"]);
-
 function connectLive() {
-  const source = new EventSource("/api/live");
+  // After a reload, resume after the newest event this tab kept: the server replays what happened meanwhile.
+  const last = liveItems.find((i) => /^\d+:\d+$/.test(i.id))?.id;
+  const source = new EventSource(last ? `/api/live?lastEventId=${encodeURIComponent(last)}` : "/api/live");
   const connected = () => { $("live-state").textContent = "connected"; $("live-state").className = "muted ok"; };
   source.addEventListener("open", connected);
-  source.addEventListener("ready", connected);
   source.addEventListener("error", () => {
     $("live-state").textContent = source.readyState === EventSource.CLOSED ? "disconnected" : "reconnecting…";
     $("live-state").className = "muted";
@@ -799,15 +774,12 @@ function connectLive() {
     } catch {
       return;
     }
-    e.type ??= message.type;
     if (e.type === "live.ready") return;
-    const id = message.lastEventId || e.eventId || `${e.type}:${e.at ?? e.occurredAt}`;
-    const text = typeof e.text === "string" && e.text ? e.text : quiet.has(e.type) ? null : describe(e);
-    if (text) keepLive({ id, type: e.type, at: e.at ?? e.occurredAt ?? new Date().toISOString(), text });
+    // Every message says what happened in words (data.text) and carries its journal position as its id.
+    keepLive({ id: message.lastEventId || e.eventId, type: e.type, at: e.at, text: e.text });
     refreshSoon(e);
   };
   source.addEventListener("message", onEvent);
-  for (const type of liveTypes) source.addEventListener(type, onEvent);
 }
 
 start();
