@@ -108,7 +108,17 @@ public static class FailoverBench
             {
                 while (true)
                 {
-                    var status = await adminClient.Http.GetFromJsonAsync<JsonElement>("/api/cluster");
+                    JsonElement status;
+                    try
+                    {
+                        status = await adminClient.Http.GetFromJsonAsync<JsonElement>("/api/cluster");
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // 503 while the session check waits on a grain of the dead silo: ask again
+                        await Task.Delay(20);
+                        continue;
+                    }
                     if (status.GetProperty("silos").EnumerateArray().Any(s => s.GetProperty("address").GetString()!.StartsWith(victimAddress, StringComparison.Ordinal)
                                                                               && s.GetProperty("status").GetString() == "Dead"))
                         return Stopwatch.GetElapsedTime(killedAt);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Ates.Domain.Tests;
 
-public sealed class BillingDayTests
+public sealed class BillingDayTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly DateOnly Monday = new(2026, 1, 5); // ManualTimeProvider starts at 09:00 UTC that day
 
@@ -88,6 +88,8 @@ public sealed class BillingDayTests
         (await ates.Account(debtor.Id).Log(null, null)).ShouldNotContain(e => e.Kind == EntryKinds.Payout);
         var mondayDay = await ates.Queries.Day(Monday);
         (mondayDay.Closed, mondayDay.Payouts).ShouldBe((true, mondayBalance));
+        output.WriteLine($"Monday left the earner {mondayBalance} $ (the debtor {debtorMonday} $); closed at Tuesday 00:20 after {tuesdayEntries.Count} Tuesday entries " +
+                         $"({tuesdayNet:+0;-0} $): paid {-payout.Amount} $ to 1 account, balance after {tuesdayNet} $, Tuesday's entries untouched");
         debtorMonday.ShouldBeLessThan(0);
 
         // Again: the same answer, nothing new in the journal.
