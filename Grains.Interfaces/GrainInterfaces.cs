@@ -117,8 +117,9 @@ public interface IBillingClockGrain : IGrainWithStringKey
     [ReadOnly]
     Task<DateOnly?> ClosedThrough();
 
-    /// <summary>The first business day: the day Ates first started.</summary>
-    Task<DateOnly> FirstDay();
+    /// <summary>The first business day: the day Ates first started (known once a silo has started the clock).</summary>
+    [ReadOnly]
+    Task<DateOnly?> FirstDay();
 }
 
 /// <summary>One business day of analytics (key "yyyy-MM-dd"): management earnings and the most expensive task.</summary>

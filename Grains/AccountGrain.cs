@@ -49,17 +49,26 @@ public sealed class AccountGrain : SubscriberGrain<AccountState, LedgerEntryReco
         if (entry is not null) Raise(entry);
     }
 
-    public Task<PayoutResult> PayOut(DateOnly date)
+    public async Task<PayoutResult> PayOut(DateOnly date)
     {
         var source = $"payout:{BusinessCalendar.Key(date)}";
-        return Decide(() =>
+        var recorded = false;
+        var result = await Decide(() =>
         {
+            recorded = false;
             if (State.Sources.Contains(source)) return new PayoutResult(-State.Entries.First(e => e.SourceId == source).Amount);
             var amount = BalanceAtEndOf(date);
             if (amount <= 0) return new PayoutResult(0); // negative balances carry over
             Raise(Entry(EntryKinds.Payout, -amount, null, $"Payout for {BusinessCalendar.Key(date)}", source, Calendar.Now, date));
+            recorded = true;
             return new PayoutResult(amount);
         }, attempts: DomainSubscriptions.ConsumerAttempts);
+        if (recorded)
+        {
+            AtesTelemetry.Payouts.Add(1);
+            AtesTelemetry.PaidOut.Add((double)result.Amount);
+        }
+        return result;
     }
 
     /// <summary>

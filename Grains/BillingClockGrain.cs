@@ -1,6 +1,7 @@
 using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Ates.Grains;
@@ -53,7 +54,7 @@ public sealed class BillingClockGrain(DomainOptions options, ILogger<BillingCloc
 
     public Task<DateOnly?> ClosedThrough() => Task.FromResult(State.ClosedThrough);
 
-    public async Task<DateOnly> FirstDay() => await EnsureFirstDayAsync();
+    public Task<DateOnly?> FirstDay() => Task.FromResult(State.FirstDay);
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Tick();
 
@@ -104,7 +105,14 @@ public sealed class BillingClockGrain(DomainOptions options, ILogger<BillingCloc
         {
             if (State.ClosedThrough is null) Raise(new BillingClockAdvanced(Calendar.Today.AddDays(-1)));
         });
-        return State.FirstDay!.Value;
+        if (State.FirstDay is null)
+        {
+            // A snapshot taken before the first day was kept: the clock's first event says it.
+            var first = (await JournalLog.ReadConfirmedAsync(0, 1)).Single();
+            var serializer = ServiceProvider.GetRequiredService<Ates.Journal.IEventSerializer>();
+            State.FirstDay = ((BillingClockAdvanced)serializer.Deserialize(first)).Through.AddDays(1);
+        }
+        return State.FirstDay.Value;
     }
 
     private IBillingDayGrain Day(DateOnly date) => GrainFactory.GetGrain<IBillingDayGrain>(BusinessCalendar.Key(date));

@@ -43,6 +43,10 @@ public static class SiloSetup
         if (onPostgres) builder.Services.AddHostedService<JournalOpenedFirst>();
         builder.UseOrleans(silo =>
         {
+            // One trace from the HTTP request through every grain call (spans only when a tracer listens).
+            silo.AddActivityPropagation();
+            // The request's correlation id on every log line a grain writes, consumers' included.
+            silo.AddIncomingGrainCallFilter<CorrelationLogScope>();
             if (onPostgres)
             {
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.Orleans.ClusterId, settings.Orleans.ServiceId));

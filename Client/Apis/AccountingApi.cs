@@ -20,8 +20,9 @@ public static class AccountingApi
             await OtherAccountAsync(userId, context, grains) ?? Results.Ok(await grains.GetGrain<IAccountGrain>(userId).Log(from, to)));
         accounts.MapGet("/", async (DomainQueries queries, People people) =>
         {
-            var all = await people.AllAsync();
-            return (await queries.AllAccounts()).Select(a => AccountView.Of(a, all)).ToList();
+            var accounts = await queries.AllAccounts();
+            var all = await people.AllAsync(accounts.Select(a => a.UserId));
+            return accounts.Select(a => AccountView.Of(a, all)).ToList();
         }).RequireUser(Roles.Accountant, Roles.Admin);
 
         var accounting = app.MapGroup("/api/accounting").WithTags("Accounting").RequireUser(Roles.Accountant, Roles.Admin);
@@ -40,7 +41,7 @@ public static class AccountingApi
     }
 
     private static async Task<AccountView> AccountAsync(Guid userId, IGrainFactory grains, People people) =>
-        AccountView.Of(await grains.GetGrain<IAccountGrain>(userId).Get(), await people.AllAsync());
+        AccountView.Of(await grains.GetGrain<IAccountGrain>(userId).Get(), await people.AllAsync(userId));
 
     /// <summary>Anyone sees their own account; accountants and admins see any existing one.</summary>
     private static async Task<IResult?> OtherAccountAsync(Guid userId, HttpContext context, IGrainFactory grains)

@@ -69,7 +69,8 @@ public static class AuthApi
             // Every other session of this user ends: a stolen cookie or token stops working with the old password.
             await registry.ChangePassword(me.Id, hasher.HashPassword(new AtesUser(), body.NewPassword!), Auth.SessionOf(context.User)?.SessionId);
             return Results.NoContent();
-        }).RequireUser().WithTags("Auth").Produces(204).ProducesValidationProblem();
+        }).RequireUser().RequireRateLimiting(Auth.SignInLimit) // each try runs the slow hash, like a sign-in
+          .WithTags("Auth").Produces(204).ProducesValidationProblem().ProducesProblem(429);
         return app;
     }
 

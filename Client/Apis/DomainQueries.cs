@@ -18,12 +18,14 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
 
     public Task<DayDto> Day(DateOnly date) => grains.GetGrain<IBillingDayGrain>(BusinessCalendar.Key(date)).Get();
 
+    private DateOnly? _firstDay; // never changes once known
+
     /// <summary>One Day per date in the range, from the first business day on (nothing existed before it).</summary>
     public async Task<IReadOnlyList<DayDto>> Days(DateOnly from, DateOnly to)
     {
         var dates = Dates(from, to).ToList();
-        var first = await grains.GetGrain<IBillingClockGrain>(Singletons.Key).FirstDay();
-        return await Task.WhenAll(dates.Where(d => d >= first).Select(Day));
+        var first = _firstDay ??= await grains.GetGrain<IBillingClockGrain>(Singletons.Key).FirstDay();
+        return await Task.WhenAll(dates.Where(d => first is null || d >= first).Select(Day));
     }
 
     public async Task<AnalyticsSummary> Summary(DateOnly date)

@@ -16,8 +16,10 @@ namespace Ates.Client.Apis;
 public static class LiveApi
 {
 
-    /// <summary>How far back a reconnecting client is caught up.</summary>
+    /// <summary>How far back a reconnecting client is caught up: the last 24 hours, and at most this many journal events.</summary>
     public static readonly TimeSpan ResumeWindow = TimeSpan.FromHours(24);
+
+    public const long MaxReplay = 20_000;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -28,7 +30,7 @@ public static class LiveApi
     public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
         var keepAlive = configuration.GetValue("Ates:Live:KeepAlive", TimeSpan.FromSeconds(15));
-        app.MapGet("/api/live", async (HttpContext context, JournalTail tail, IGrainFactory grains, IHostApplicationLifetime lifetime) =>
+        app.MapGet("/api/live", async (HttpContext context, JournalTail tail, IGrainFactory grains, People people, BusinessCalendar calendar, IHostApplicationLifetime lifetime) =>
             {
                 var me = context.Me();
                 if (!Connections.TryOpen(me.Id))
@@ -42,7 +44,7 @@ public static class LiveApi
                     using var feed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
                     JournalPosition? resume = JournalPosition.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var p)
                         || JournalPosition.TryParse(context.Request.Query["lastEventId"].ToString(), out p) ? p : null;
-                    await StreamAsync(context, me, resume, tail, grains, keepAlive, feed.Token);
+                    await StreamAsync(context, me, resume, tail, grains, people, calendar, keepAlive, feed.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -57,7 +59,8 @@ public static class LiveApi
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, UserDto me, JournalPosition? resume, JournalTail tail, IGrainFactory grains, TimeSpan keepAlive, CancellationToken ct)
+    private static async Task StreamAsync(HttpContext context, UserDto me, JournalPosition? resume, JournalTail tail, IGrainFactory grains, People people,
+        BusinessCalendar calendar, TimeSpan keepAlive, CancellationToken ct)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -66,12 +69,16 @@ public static class LiveApi
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
-        var people = (await registry.List()).ToDictionary(u => u.Id);
         var head = await tail.ReadHeadAsync(ct);
-        var position = resume is { } from && from <= head ? from : head;
-        var since = DateTimeOffset.UtcNow - ResumeWindow;
-        await WriteAsync(response, position.ToString(), "live.ready", DateTimeOffset.UtcNow,
-            resume is null ? "Connected; what happens from now on appears here." : "Reconnected; what happened meanwhile follows.", null, ct);
+        // Catching up: from the client's last id, if this journal has it and it is not too far back; events older than
+        // the resume window are skipped on the way (the business clock's "now", as event times are).
+        var position = resume is { } from && from <= head && head.Seq - from.Seq <= MaxReplay ? from : head;
+        var catchUpUntil = head;
+        var since = calendar.Now - ResumeWindow;
+        await WriteAsync(response, position.ToString(), "live.ready", calendar.Now,
+            resume is null ? "Connected; what happens from now on appears here."
+            : position == head && resume != head ? "Reconnected; too much happened meanwhile to replay, so here is what happens from now on."
+            : "Reconnected; what happened meanwhile follows.", null, ct);
 
         var sinceLastWrite = System.Diagnostics.Stopwatch.StartNew();
         while (!ct.IsCancellationRequested)
@@ -80,25 +87,19 @@ public static class LiveApi
             var current = await registry.GetSession(me.Id, Auth.SessionOf(context.User)!.Value.SessionId);
             if (current is null) return;
             var events = await tail.ReadAsync(position, 512, ct);
-            var newcomers = false;
             foreach (var e in events)
             {
                 position = e.Position;
-                newcomers |= e.Type == "user.registered"; // names for the events after it
-                if (e.Metadata.OccurredAt < since || !LiveText.IsNews(e.Type) || !MaySee(current, e)) continue;
-                if (newcomers)
-                {
-                    people = (await registry.List()).ToDictionary(u => u.Id);
-                    newcomers = false;
-                }
+                if (e.Position <= catchUpUntil && e.Metadata.OccurredAt < since || !LiveText.IsNews(e.Type) || !MaySee(current, e)) continue;
                 var view = OperationsApi.View(e);
-                await WriteAsync(response, view.Position, e.Type, e.Metadata.OccurredAt, LiveText.Describe(e, people), view, ct);
+                await WriteAsync(response, view.Position, e.Type, e.Metadata.OccurredAt, LiveText.Describe(e, await people.AllAsync(LiveText.PeopleIn(e))), view, ct);
                 sinceLastWrite.Restart();
             }
             if (events.Count == 512) continue;
             if (sinceLastWrite.Elapsed >= keepAlive)
             {
-                await response.WriteAsync(": keep-alive\n\n", ct);
+                // The id moves the browser's Last-Event-ID past what it was not shown, so a reconnect does not read it again.
+                await response.WriteAsync($": keep-alive\nid: {position}\n\n", ct);
                 await response.Body.FlushAsync(ct);
                 sinceLastWrite.Restart();
             }
@@ -156,8 +157,6 @@ public static class LiveApi
                 return e.StreamKey == mine || me.Role == Roles.Accountant;
             case "billingday":
                 return me.Role == Roles.Accountant;
-            case "inbox":
-                return e.StreamKey == mine;
             default:
                 return false;
         }

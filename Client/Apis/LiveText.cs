@@ -15,6 +15,16 @@ public static class LiveText
     public static bool IsNews(string type) => type is "task.created" or "task.assigned" or "task.completed" or "ledger.entry-recorded"
         or "billing-day.closed" or "user.registered" or "user.role-changed" or "user.disabled-changed";
 
+    /// <summary>The people an event names, so their names are at hand before it is described.</summary>
+    public static IEnumerable<Guid> PeopleIn(JournalEvent e)
+    {
+        using var json = JsonDocument.Parse(e.Data);
+        var ids = new List<Guid>();
+        foreach (var property in new[] { "assigneeId", "createdBy", "accountId", "userId" })
+            if (json.RootElement.TryGetProperty(property, out var id) && id.TryGetGuid(out var guid)) ids.Add(guid);
+        return ids;
+    }
+
     public static string Describe(JournalEvent e, IReadOnlyDictionary<Guid, UserDto> people)
     {
         using var json = JsonDocument.Parse(e.Data);

@@ -14,7 +14,7 @@ public static class TaskApi
         tasks.MapPost("/", async (NewTask body, HttpContext context, IGrainFactory grains, People people) =>
         {
             var task = await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(body, context.Me().Id);
-            return Results.Created($"/api/tasks/{task.Id}", TaskView.Of(task, await people.AllAsync()));
+            return Results.Created($"/api/tasks/{task.Id}", TaskView.Of(task, await people.AllAsync(task.AssigneeId)));
         }).Produces<TaskView>(201).ProducesValidationProblem().ProducesProblem(409);
 
         tasks.MapGet("/", async (string? assignee, string? status, string? q, int? limit, string? after, HttpContext context, IGrainFactory grains, People people) =>
@@ -27,24 +27,27 @@ public static class TaskApi
                 _ => throw DomainException.Invalid("assignee", "The assignee is \"me\" or a user id."),
             };
             var page = await grains.GetGrain<ITaskBoardGrain>(Singletons.Key).List(assigneeId, status, q, limit ?? 50, after);
-            var all = await people.AllAsync();
+            var all = await people.AllAsync(page.Items.Select(t => t.AssigneeId));
             return new TaskPageView(page.Items.Select(t => TaskView.Of(t, all)).ToList(), page.Next);
         }).Produces<TaskPageView>().ProducesValidationProblem();
 
         tasks.MapGet("/{id:guid}", async (Guid id, IGrainFactory grains, People people) =>
-            await grains.GetGrain<ITaskGrain>(id).Get() is { } task ? Results.Ok(TaskView.Of(task, await people.AllAsync())) : NoSuchTask())
+            await grains.GetGrain<ITaskGrain>(id).Get() is { } task ? Results.Ok(TaskView.Of(task, await people.AllAsync(task.AssigneeId))) : NoSuchTask())
             .Produces<TaskView>().ProducesProblem(404);
 
         tasks.MapGet("/{id:guid}/history", async (Guid id, IGrainFactory grains, People people) =>
         {
             var steps = await grains.GetGrain<ITaskGrain>(id).History();
             if (steps.Count == 0) return NoSuchTask();
-            var all = await people.AllAsync();
+            var all = await people.AllAsync(steps.Select(s => s.AssigneeId));
             return Results.Ok(steps.Select(s => new TaskStep(s.At, s.Kind, s.AssigneeId, People.NameOf(all, s.AssigneeId), s.Fee, s.Reward)).ToList());
         }).Produces<List<TaskStep>>().ProducesProblem(404);
 
         tasks.MapPost("/{id:guid}/complete", async (Guid id, HttpContext context, IGrainFactory grains, People people) =>
-            TaskView.Of(await grains.GetGrain<ITaskGrain>(id).Complete(context.Me().Id), await people.AllAsync()))
+        {
+            var task = await grains.GetGrain<ITaskGrain>(id).Complete(context.Me().Id);
+            return TaskView.Of(task, await people.AllAsync(task.AssigneeId));
+        })
             .Produces<TaskView>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
 
         tasks.MapPost("/shuffle", async (HttpContext context, IGrainFactory grains) =>

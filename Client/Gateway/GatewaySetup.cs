@@ -14,7 +14,7 @@ public static class GatewaySetup
     /// Largest body the gateway reads to the end only to throw it away, so that a client that writes its whole body
     /// before reading the answer (Python's urllib, curl) gets its 413 instead of a reset connection.
     /// </summary>
-    public const long MaxDrainedBytes = 32 * 1024 * 1024;
+    public const long MaxDrainedBytes = 8 * 1024 * 1024;
 
     /// <summary>
     /// The gateway API and the web client, in a silo (by default) or in a separate frontend: the host has registered
@@ -26,7 +26,7 @@ public static class GatewaySetup
         // A silo has its domain's calendar already; a frontend makes its own from the same settings.
         builder.Services.TryAddSingleton(_ => new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(settings.BusinessTimeZone), settings.BusinessClock()));
         builder.Services.AddSingleton<DomainQueries>();
-        builder.Services.AddScoped<People>();
+        builder.Services.AddSingleton<People>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             // Strict bodies: a member the request does not have is a 400 naming it, not silently ignored.
@@ -35,6 +35,7 @@ public static class GatewaySetup
         builder.Services.AddGatewayErrors();
         builder.Services.AddGatewayAuth();
         builder.Services.AddSharedKeyRing();
+        builder.AddAtesTelemetry();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>());
         // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -45,7 +46,6 @@ public static class GatewaySetup
     public static WebApplication UseAtesGateway(this WebApplication app)
     {
         app.UseCorrelation();
-        app.UseRequestCounting();
         app.UseGatewayErrors();
         app.UseWebClient();
         app.Use(LimitBodiesAsync);
@@ -72,7 +72,7 @@ public static class GatewaySetup
             if (length <= MaxDrainedBytes)
             {
                 using var drain = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-                drain.CancelAfter(TimeSpan.FromSeconds(30));
+                drain.CancelAfter(TimeSpan.FromSeconds(10));
                 try
                 {
                     await context.Request.Body.CopyToAsync(Stream.Null, drain.Token);
@@ -134,6 +134,7 @@ public static class GatewaySetup
         app.MapOperationsApi();
         app.MapLiveApi(app.Configuration);
         app.MapClusterApi(app.Configuration);
+        app.MapMetrics();
         return app;
     }
 }

@@ -31,6 +31,7 @@ public static class FrontendSetup
         builder.Services.AddHostedService<JournalOpenedFirst>();
         builder.UseOrleansClient(client =>
         {
+            client.AddActivityPropagation();
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.Orleans.ClusterId, settings.Orleans.ServiceId));
             client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
             // New silos are found within seconds; a gateway that drops is left at once and the others carry on.

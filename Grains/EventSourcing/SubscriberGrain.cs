@@ -98,6 +98,8 @@ public abstract class SubscriberGrain<TState, TEvent> : EventSourcedGrain<TState
 
     private async Task DeliverAsync(string subscription, StreamId target, IList<SequentialItem<JournalEvent>> items)
     {
+        // The trace of the request that wrote the event goes on here: the events this grain raises carry this span.
+        using var span = Ates.Grains.Interfaces.AtesTelemetry.StartConsume(subscription, GetType().Name, items.Select(i => i.Item.Metadata.TraceParent).ToList());
         var refused = await ConsumeAsync(items.Select(i => i.Item).ToList());
         if (refused.Count == 0) return;
         var deadLetters = ServiceProvider.GetRequiredService<IDeadLetters>();
@@ -105,6 +107,7 @@ public abstract class SubscriberGrain<TState, TEvent> : EventSourcedGrain<TState
         var now = Calendar.Now;
         foreach (var (e, error) in refused)
         {
+            using var scope = logger.BeginScope(new Dictionary<string, object?> { ["CorrelationId"] = e.Metadata.CorrelationId });
             logger.LogWarning(error, "{Subscription}: {Type} {EventId} parked as a dead letter by {Grain}", subscription, e.Type, e.EventId, this.GetGrainId());
             await deadLetters.ParkAsync(new DeadLetter(Guid.CreateVersion7(), subscription, target.ToString(), e.EventId, e.StreamId, e.StreamVersion, e.Position,
                 e.Type, Describe(error), 1, now, now));

@@ -1,3 +1,4 @@
+using Ates.Grains.Interfaces;
 using System.Text.Json;
 using Ates.Journal;
 using Microsoft.Extensions.Logging;
@@ -178,7 +179,15 @@ internal sealed class JournalLogView<TView, TEntry> : ILogViewAdaptor<TView, TEn
         var expected = _version;
         try
         {
-            var result = await _journal.AppendAsync(StreamId, expected, batch.Select(p => p.Stored).ToList()).ConfigureAwait(true);
+            AppendResult result;
+            using (var span = AtesTelemetry.Source.StartActivity("journal append", System.Diagnostics.ActivityKind.Internal))
+            {
+                span?.SetTag("ates.stream", StreamId);
+                span?.SetTag("ates.events", batch.Count);
+                result = await _journal.AppendAsync(StreamId, expected, batch.Select(p => p.Stored).ToList()).ConfigureAwait(true);
+            }
+            AtesTelemetry.JournalAppends.Add(1);
+            AtesTelemetry.JournalEvents.Add(batch.Count);
             _version = checked((int)result.NextExpectedVersion);
             _pending.RemoveRange(0, batch.Count);
             // A snapshot only of confirmed state: not while later raises are folded in and still pending.

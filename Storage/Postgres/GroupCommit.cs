@@ -178,6 +178,7 @@ internal sealed class GroupCommit : IAsyncDisposable
         {
             _logger.LogWarning(ex, "A commit wake-up failed; readers find the events when they next read");
         }
+        Ates.Grains.Interfaces.AtesTelemetry.JournalBatchSize.Record(committed.Count);
         foreach (var (append, result) in committed) append.Done.TrySetResult(result);
     }
 

@@ -188,6 +188,7 @@ public sealed class SqliteJournal : IJournalStore
                     continue;
                 }
                 _writer.Commit();
+                Ates.Grains.Interfaces.AtesTelemetry.JournalBatchSize.Record(done.Count);
             }
             catch (Exception ex)
             {

@@ -66,7 +66,7 @@ public sealed class LiveFeedTests(AtesApi api) : IClassFixture<AtesApi>
             var e = await events.ReadAsync(timeout.Token);
             var data = e.Data.GetProperty("data");
             e.Data.GetProperty("streamId").GetString()!.ShouldSatisfyAllConditions(
-                stream => (stream.StartsWith("task/") || stream == $"account/{workerId:N}" || stream == $"inbox/{workerId:N}").ShouldBeTrue($"worker1 must not see {stream}"));
+                stream => (stream.StartsWith("task/") || stream == $"account/{workerId:N}").ShouldBeTrue($"worker1 must not see {stream}"));
             if (e.Type.StartsWith("task.", StringComparison.Ordinal)) data.GetProperty("assigneeId").GetGuid().ShouldBe(workerId);
             if (e.Type == "task.assigned" && data.GetProperty("taskId").GetGuid() == mine)
             {

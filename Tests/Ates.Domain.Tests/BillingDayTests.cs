@@ -100,7 +100,7 @@ public sealed class BillingDayTests(Xunit.Abstractions.ITestOutputHelper output)
         // Days that have not ended, or lie before Ates existed, are refused.
         (await Should.ThrowAsync<DomainException>(clock.CloseThrough(Monday.AddDays(1)))).Error.ShouldBe(DomainError.Invalid);
         (await Should.ThrowAsync<DomainException>(clock.CloseThrough(Monday.AddDays(-1)))).Error.ShouldBe(DomainError.Invalid);
-        (await clock.FirstDay()).ShouldBe(Monday);
+        (await clock.FirstDay()).ShouldBe((DateOnly?)Monday);
 
         // Thursday: closing Wednesday closes Tuesday first, which pays what Tuesday left.
         time.Advance(TimeSpan.FromDays(2));
