@@ -27,7 +27,7 @@ public static class AtesTelemetry
 
     public static readonly Counter<long> Payouts = Meter.CreateCounter<long>("ates.payouts", "{payout}", "Payouts recorded at day close.");
 
-    public static readonly Counter<double> PaidOut = Meter.CreateCounter<double>("ates.payouts.amount", "$", "Money paid out at day close.");
+    public static readonly Counter<double> PaidOut = Meter.CreateCounter<double>("ates.payouts.amount", "{dollar}", "Money paid out at day close, in dollars.");
 
     /// <summary>Starts the span of a consumer handling delivered events: child of the one event's trace, linked to several.</summary>
     public static Activity? StartConsume(string subscription, string consumer, IReadOnlyList<string?> traceParents)

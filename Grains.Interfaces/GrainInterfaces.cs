@@ -149,6 +149,12 @@ public interface IInboxGrain : IGrainWithGuidKey
     Task<IReadOnlyList<NotificationDto>> List();
 }
 
+/// <summary>The integration feed's relay of one journal stream (key: the stream id, e.g. "task/5f0c…").</summary>
+[Alias("ates.integration-relay")]
+public interface IIntegrationRelayGrain : IGrainWithStringKey, Ates.Journal.IJournalConsumer
+{
+}
+
 public static class Singletons
 {
     public const string Key = "default";

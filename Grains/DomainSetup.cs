@@ -35,7 +35,8 @@ public static class DomainSetup
             services.TryAddSingleton(_ => RandomSource.Shared());
             services.AddSingleton(DomainEvents.Serializer());
             services.AddSingleton<IEventSerializer>(sp => sp.GetRequiredService<JsonEventSerializer>());
-            foreach (var name in DomainSubscriptions.All)
+            // Every route, the integration feed's too: a silo runs the subscriptions it adds (AddJournalSubscription).
+            foreach (var name in DomainSubscriptions.All.Append(SubscriptionNames.Integration))
             {
                 services.AddKeyedSingleton(name, (sp, _) => DomainSubscriptions.Routes(sp.GetRequiredService<BusinessCalendar>()).Single(r => r.Name == name));
             }

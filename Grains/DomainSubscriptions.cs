@@ -25,6 +25,7 @@ public static class DomainSubscriptions
     public const string AnalyticsDays = "analytics.day";
     public const string AnalyticsBalances = "analytics.balance";
     public const string NotificationInboxes = "notifications.inbox";
+    public const string IntegrationRelays = "integration.relay";
 
     /// <summary>
     /// How often a consumer re-decides after losing an append race to another activation of the same grain.
@@ -68,6 +69,11 @@ public static class DomainSubscriptions
             LedgerEntryRecorded { Kind: EntryKinds.Payout } p => [StreamId.Create(NotificationInboxes, p.AccountId)],
             _ => [],
         }, (grains, target) => grains.GetGrain<IInboxGrain>(GuidKey(target)).AsReference<IJournalConsumer>());
+
+        // The integration feed (when a silo runs it): every event, undecoded, to the relay of its journal stream.
+        yield return new SubscriptionRoute(SubscriptionNames.Integration, SubscriptionRoute.EveryType,
+            (e, _) => [StreamId.Create(IntegrationRelays, e.StreamId)],
+            (grains, target) => grains.GetGrain<IIntegrationRelayGrain>(target.GetKeyAsString()).AsReference<IJournalConsumer>());
     }
 
     private static HashSet<string> Types(params string[] types) => types.ToHashSet(StringComparer.Ordinal);

@@ -77,6 +77,7 @@ public static class SiloSetup
                 o.Clock = settings.BusinessClock();
             });
             foreach (var subscription in DomainSubscriptions.All) silo.AddJournalSubscription(subscription);
+            if (settings.Integration.EventHubs.Configured) silo.AddIntegrationFeedOnEventHubs(settings.Integration.EventHubs);
             silo.AddDashboard(o => o.HideTrace = true); // its trace streams every log line to the browser
             if (admin is not null) silo.AddStartupTask(admin.EnsureAsync);
             // Demo users have well-known passwords: only the single-machine embedded journal seeds them unasked.

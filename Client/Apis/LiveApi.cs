@@ -29,7 +29,7 @@ public static class LiveApi
 
     public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
-        var keepAlive = configuration.GetValue("Ates:Live:KeepAlive", TimeSpan.FromSeconds(15));
+        var keepAlive = Ates.Client.Hosting.AtesSettings.Read(configuration).Live.KeepAlive;
         app.MapGet("/api/live", async (HttpContext context, JournalTail tail, IGrainFactory grains, People people, BusinessCalendar calendar, IHostApplicationLifetime lifetime) =>
             {
                 var me = context.Me();

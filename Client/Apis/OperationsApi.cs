@@ -55,21 +55,8 @@ public static class OperationsApi
     private static DeadLetterView View(DeadLetter d, int? queue) =>
         new(d.Id, d.Subscription, queue, d.EventId, d.Type, d.StreamId, d.Error, d.Attempts, d.FirstFailedAt, d.LastFailedAt);
 
-    internal static EventView View(JournalEvent e)
-    {
-        JsonNode? data;
-        try
-        {
-            data = JsonNode.Parse(e.Data);
-        }
-        catch (JsonException)
-        {
-            data = null;
-        }
-        // Password hashes stay in the silo.
-        if (data is JsonObject fields) fields.Remove("passwordHash");
-        return new EventView(e.EventId, Format(e.Position), e.Type, e.Version, e.StreamId, e.Metadata.OccurredAt, e.Metadata.CorrelationId, e.Metadata.CausationId, data);
-    }
+    internal static EventView View(JournalEvent e) =>
+        new(e.EventId, Format(e.Position), e.Type, e.Version, e.StreamId, e.Metadata.OccurredAt, e.Metadata.CorrelationId, e.Metadata.CausationId, PublicEvent.Data(e));
 
     private static string Format(JournalPosition position) => position.ToString();
 }

@@ -27,6 +27,12 @@ public sealed class AtesSettings
 
     public OrleansSettings Orleans { get; set; } = new();
 
+    public MetricsSettings Metrics { get; set; } = new();
+
+    public LiveSettings Live { get; set; } = new();
+
+    public IntegrationSettings Integration { get; set; } = new();
+
     /// <summary>The "Ates" section, checked: an unknown storage stops the host with a message naming the key.</summary>
     public static AtesSettings Read(IConfiguration configuration)
     {
@@ -48,6 +54,47 @@ public sealed class AtesSettings
 
     /// <summary>The business clock: the machine's, moved by <see cref="ClockOffset"/>.</summary>
     public TimeProvider BusinessClock() => ClockOffset == TimeSpan.Zero ? TimeProvider.System : new ShiftedClock(ClockOffset);
+}
+
+public sealed class MetricsSettings
+{
+    /// <summary>/metrics for admins only (default: open, as Prometheus scrapes without credentials).</summary>
+    public bool RequireAdmin { get; set; }
+}
+
+public sealed class LiveSettings
+{
+    /// <summary>Quiet time after which the live feed sends a comment line, so proxies keep it open.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>Ates:Integration: the feed of every journal event to other systems (off unless Event Hubs is configured).</summary>
+public sealed class IntegrationSettings
+{
+    public EventHubsSettings EventHubs { get; set; } = new();
+}
+
+/// <summary>
+/// Ates:Integration:EventHubs: where Orleans' Event Hubs stream provider publishes the feed, and the Azure table where
+/// that provider keeps its partition checkpoints (Orleans reads the hub back through its pulling agents).
+/// </summary>
+public sealed class EventHubsSettings
+{
+    public string? ConnectionString { get; set; }
+    public string? EventHubName { get; set; }
+    public string ConsumerGroup { get; set; } = "$Default";
+    public string? CheckpointConnectionString { get; set; }
+    public string CheckpointTable { get; set; } = "atesintegration";
+
+    public bool Configured => !string.IsNullOrWhiteSpace(ConnectionString);
+
+    /// <summary>Stops the silo at start, naming the key, when the feed is half configured.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(EventHubName)) throw new InvalidOperationException("Ates:Integration:EventHubs:ConnectionString is set but Ates:Integration:EventHubs:EventHubName is not.");
+        if (string.IsNullOrWhiteSpace(CheckpointConnectionString))
+            throw new InvalidOperationException("Ates:Integration:EventHubs:ConnectionString is set but Ates:Integration:EventHubs:CheckpointConnectionString (an Azure Storage account for the checkpoints) is not.");
+    }
 }
 
 public sealed class BootstrapAdminSettings

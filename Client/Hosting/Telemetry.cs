@@ -45,7 +45,7 @@ public static class Telemetry
     public static WebApplication MapMetrics(this WebApplication app)
     {
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
-        if (app.Configuration.GetValue("Ates:Metrics:RequireAdmin", false)) metrics.RequireAuthorization(Gateway.Auth.AdminPolicy);
+        if (AtesSettings.Read(app.Configuration).Metrics.RequireAdmin) metrics.RequireAuthorization(Gateway.Auth.AdminPolicy);
         return app;
     }
 }

@@ -79,9 +79,17 @@ public sealed class SubscriptionRoute(
     Func<JournalEvent, object, IEnumerable<StreamId>> route,
     Func<IGrainFactory, StreamId, IJournalConsumer> consumerOf)
 {
+    /// <summary>
+    /// The types of a route that takes every event as the journal has it, undecoded (the integration feed relays each
+    /// one's public form): its route function is given the event itself as "decoded".
+    /// </summary>
+    public static readonly IReadOnlySet<string> EveryType = new HashSet<string>();
+
     public string Name { get; } = name;
 
     public IReadOnlySet<string> Types { get; } = types;
+
+    public bool TakesEveryType => ReferenceEquals(Types, EveryType);
 
     public IEnumerable<StreamId> Targets(JournalEvent journalEvent, object decoded) => route(journalEvent, decoded);
 

@@ -29,10 +29,10 @@ internal sealed class SubscriptionRouter
 
     private Routed Compute(JournalEvent e)
     {
-        if (!_route.Types.Contains(e.Type)) return Unrouted;
+        if (!_route.TakesEveryType && !_route.Types.Contains(e.Type)) return Unrouted;
         try
         {
-            return new Routed(_route.Targets(e, _serializer.Deserialize(e)).Distinct().ToArray(), null);
+            return new Routed(_route.Targets(e, _route.TakesEveryType ? e : _serializer.Deserialize(e)).Distinct().ToArray(), null);
         }
         catch (Exception ex)
         {

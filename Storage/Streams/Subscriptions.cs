@@ -101,7 +101,7 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
         {
             IReadOnlyList<StreamId> targets = TargetOf(letter) is { } target
                 ? [target]
-                : route.Targets(e, services.GetRequiredService<IEventSerializer>().Deserialize(e)).Distinct().ToList();
+                : route.Targets(e, route.TakesEveryType ? e : services.GetRequiredService<IEventSerializer>().Deserialize(e)).Distinct().ToList();
             error = null;
             foreach (var t in targets)
             {

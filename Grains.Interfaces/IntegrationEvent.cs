@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ates.Journal;
+
+namespace Ates.Grains.Interfaces;
+
+/// <summary>
+/// A journal event in its public form, as the integration feed publishes it to other systems: at least once, in order
+/// per journal stream, so a consumer drops what it has seen by <see cref="EventId"/> (also the Event Hubs message id).
+/// <see cref="Data"/> is the event's JSON as in <c>schemas/</c>, without password hashes.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ates.integration-event")]
+public sealed record IntegrationEvent(
+    [property: Id(0)] Guid EventId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] int Version,
+    [property: Id(3)] string StreamId,
+    [property: Id(4)] long StreamVersion,
+    [property: Id(5)] string Position,
+    [property: Id(6)] DateTimeOffset OccurredAt,
+    [property: Id(7)] string? CorrelationId,
+    [property: Id(8)] string Data);
+
+public static class IntegrationFeed
+{
+    /// <summary>
+    /// The Orleans stream provider the feed publishes to: Event Hubs in production, memory streams in tests. Not
+    /// "integration" itself: each journal subscription is an Orleans stream provider of its own name already.
+    /// </summary>
+    public const string Provider = "integration-feed";
+
+    /// <summary>The namespace of the feed's streams; each stream's key is the journal stream id ("task/5f0c…").</summary>
+    public const string Namespace = "ates.events";
+}
+
+/// <summary>What of an event may leave the silos (the integration feed, /api/events, the live feed): all but password hashes.</summary>
+public static class PublicEvent
+{
+    public static JsonNode? Data(JournalEvent e)
+    {
+        JsonNode? data;
+        try
+        {
+            data = JsonNode.Parse(e.Data);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        if (data is JsonObject fields) fields.Remove("passwordHash");
+        return data;
+    }
+
+    public static IntegrationEvent ForIntegration(JournalEvent e) =>
+        new(e.EventId, e.Type, e.Version, e.StreamId, e.StreamVersion, e.Position.ToString(), e.Metadata.OccurredAt, e.Metadata.CorrelationId,
+            Data(e)?.ToJsonString() ?? "null");
+}

@@ -1,0 +1,46 @@
+using Ates.Grains.Interfaces;
+using Ates.Journal;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Ates.Grains;
+
+/// <summary>
+/// The integration feed: one relay per journal stream (key: the stream id) hands each event of that stream, in journal
+/// order, to the "integration" stream provider in its public form. It keeps no state: the integration subscription's
+/// checkpoint moves past an event only after the provider took it, so a relay that dies mid-batch (a killed silo) is
+/// delivered the batch again elsewhere and publishes it again — at least once, never skipped.
+/// </summary>
+[GrainType("integrationrelay")]
+[ImplicitStreamSubscription(DomainSubscriptions.IntegrationRelays)]
+public sealed class IntegrationRelayGrain : Grain, IStreamSubscriptionObserver, IIntegrationRelayGrain
+{
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        await handleFactory.Create<JournalEvent>().ResumeAsync(new Relay(this));
+
+    public async Task<string?> RetryAsync(string subscription, StreamId target, JournalEvent journalEvent)
+    {
+        await PublishAsync([journalEvent]);
+        return null;
+    }
+
+    private async Task PublishAsync(IEnumerable<JournalEvent> events)
+    {
+        var provider = this.GetStreamProvider(IntegrationFeed.Provider);
+        foreach (var e in events)
+        {
+            var stream = provider.GetStream<IntegrationEvent>(StreamId.Create(IntegrationFeed.Namespace, e.StreamId));
+            await stream.OnNextAsync(PublicEvent.ForIntegration(e)); // one at a time: the provider keeps the order of one stream
+        }
+    }
+
+    private sealed class Relay(IntegrationRelayGrain grain) : IAsyncBatchObserver<JournalEvent>
+    {
+        public Task OnNextAsync(IList<SequentialItem<JournalEvent>> items) => grain.PublishAsync(items.Select(i => i.Item));
+
+        public Task OnCompletedAsync() => Task.CompletedTask;
+
+        public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+    }
+}
