@@ -1,8 +1,8 @@
 using Ates.Bench;
 using Spectre.Console;
 
-// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|failover|all] [--quick]
-string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "all"];
+// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|failover|tracing|all] [--quick]
+string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "tracing", "all"];
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var quick = args.Contains("--quick");
 if (!scenarios.Contains(which))
@@ -32,6 +32,7 @@ await Run("restart", () => RestartBench.RunAsync(quick ? 100_000 : 1_000_000));
 await Run("http", () => HttpBench.RunAsync(quick ? 50 : 150));
 await Run("postgres", () => PostgresBench.RunAsync(quick));
 await Run("failover", () => FailoverBench.RunAsync(quick));
+await Run("tracing", () => TracingBench.RunAsync(quick ? 30 : 100));
 
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 var table = new Table().Title($"Ates benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(quick ? "quick, " : "")}{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMinutes:F1} min");
