@@ -578,8 +578,14 @@ async function refreshAnalytics(period) {
     ? `${expensive.from} – ${expensive.to}: ${taskLabel(expensive.task)}, reward ${money(expensive.task.reward)}`
     : `${expensive.from} – ${expensive.to}: no task completed in this period.`;
   for (const b of document.querySelectorAll("[data-period]")) b.setAttribute("aria-pressed", String(b.dataset.period === currentPeriod));
-  await drawNegatives(days.map((d) => d.date), summary.negativeBalances);
+  // It reads every account's log: at most twice a minute, however many live events ask for a refresh.
+  if (Date.now() - negativesDrawnAt > 30_000) {
+    negativesDrawnAt = Date.now();
+    await drawNegatives(days.map((d) => d.date), summary.negativeBalances);
+  }
 }
+
+let negativesDrawnAt = 0;
 
 for (const button of document.querySelectorAll("[data-period]")) button.addEventListener("click", () => refreshAnalytics(button.dataset.period).catch(report));
 

@@ -28,6 +28,8 @@ public abstract class SubscriberGrain<TState, TEvent> : EventSourcedGrain<TState
     /// </summary>
     private const int Attempts = 50;
 
+    private ILogger? _logger;
+
     /// <summary>Decides what one delivered event means for this grain, raising with <see cref="EventSourcedGrain{TState,TEvent}.Raise"/>.</summary>
     protected abstract void Handle(JournalEvent journalEvent, object decoded);
 
@@ -100,10 +102,15 @@ public abstract class SubscriberGrain<TState, TEvent> : EventSourcedGrain<TState
     {
         // The trace of the request that wrote the event goes on here: the events this grain raises carry this span.
         using var span = Ates.Grains.Interfaces.AtesTelemetry.StartConsume(subscription, GetType().Name, items.Select(i => i.Item.Metadata.TraceParent).ToList());
+        // Whatever this consumer logs while handling the delivery names the requests that caused it.
+        var logger = _logger ??= ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
+        using var correlation = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["CorrelationId"] = string.Join(",", items.Select(i => i.Item.Metadata.CorrelationId).Where(c => c is not null).Distinct()),
+        });
         var refused = await ConsumeAsync(items.Select(i => i.Item).ToList());
         if (refused.Count == 0) return;
         var deadLetters = ServiceProvider.GetRequiredService<IDeadLetters>();
-        var logger = ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         var now = Calendar.Now;
         foreach (var (e, error) in refused)
         {
