@@ -27,6 +27,9 @@ public static class AtesTelemetry
 
     public static readonly Counter<long> Payouts = Meter.CreateCounter<long>("ates.payouts", "{payout}", "Payouts recorded at day close.");
 
+    public static readonly Counter<long> IntegrationPublished = Meter.CreateCounter<long>("ates.integration.published", "{event}",
+        "Journal events the integration feed handed to its stream provider (at least once).");
+
     public static readonly Counter<double> PaidOut = Meter.CreateCounter<double>("ates.payouts.amount", "{dollar}", "Money paid out at day close, in dollars.");
 
     /// <summary>Starts the span of a consumer handling delivered events: child of the one event's trace, linked to several.</summary>
