@@ -20,7 +20,7 @@ public sealed class AccountState
 /// so at-least-once delivery moves money exactly once.
 /// </summary>
 [GrainType("account")]
-[ImplicitStreamSubscription(DomainSubscriptions.BillingAccounts)]
+[ImplicitStreamSubscription(DomainSubscriptions.BillingAccounts, JournalPartitions.TargetMapper)]
 public sealed class AccountGrain : SubscriberGrain<AccountState, LedgerEntryRecorded>, IAccountGrain
 {
     // A snapshot holds the whole ledger, so it is written after as many new events as it holds: amortised O(1) per event.

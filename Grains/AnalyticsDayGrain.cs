@@ -15,7 +15,7 @@ public sealed class AnalyticsDayState
 
 /// <summary>Rules 7 and 9 for one business day, from task events (prices as the events carry them).</summary>
 [GrainType("analyticsday")]
-[ImplicitStreamSubscription(DomainSubscriptions.AnalyticsDays)]
+[ImplicitStreamSubscription(DomainSubscriptions.AnalyticsDays, JournalPartitions.TargetMapper)]
 public sealed class AnalyticsDayGrain : SubscriberGrain<AnalyticsDayState, AnalyticsTaskPriced>, IAnalyticsDayGrain
 {
     // The dedupe set grows all day; snapshot after as many events as it holds so snapshots stay amortised O(1).

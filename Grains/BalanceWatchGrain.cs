@@ -12,7 +12,7 @@ public sealed class BalanceWatchState
 
 /// <summary>Rule 9's "negative balances now": the latest balance of each account, newest by account stream version wins.</summary>
 [GrainType("balancewatch")]
-[ImplicitStreamSubscription(DomainSubscriptions.AnalyticsBalances)]
+[ImplicitStreamSubscription(DomainSubscriptions.AnalyticsBalances, JournalPartitions.TargetMapper)]
 public sealed class BalanceWatchGrain : SubscriberGrain<BalanceWatchState, AnalyticsBalanceSeen>, IBalanceWatchGrain
 {
     protected override int SnapshotEvery => Math.Max(1000, State.Latest.Count);

@@ -21,7 +21,7 @@ public sealed class BillingDayState
 /// balance to zero, and records the result once: closing again returns that result and changes nothing.
 /// </summary>
 [GrainType("billingday")]
-[ImplicitStreamSubscription(DomainSubscriptions.AccountingDays)]
+[ImplicitStreamSubscription(DomainSubscriptions.AccountingDays, JournalPartitions.TargetMapper)]
 public sealed class BillingDayGrain(ISubscriptionProgress subscriptions, ILogger<BillingDayGrain> logger) : SubscriberGrain<BillingDayState, object>, IBillingDayGrain
 {
     private const int PayoutParallelism = 128;

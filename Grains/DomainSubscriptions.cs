@@ -70,11 +70,14 @@ public static class DomainSubscriptions
             _ => [],
         }, (grains, target) => grains.GetGrain<IInboxGrain>(GuidKey(target)).AsReference<IJournalConsumer>());
 
-        // The integration feed (when a silo runs it): every event, undecoded, to the relay of its journal stream.
+        // The integration feed (when a silo runs it): every event, undecoded, to the relay of its partition (one relay per
+        // partition, keyed by its stream "relay#N"; a partition keeps each journal stream's order).
         yield return new SubscriptionRoute(SubscriptionNames.Integration, SubscriptionRoute.EveryType,
-            (e, _) => [StreamId.Create(IntegrationRelays, e.StreamId)],
+            (_, _) => [Relays],
             (grains, target) => grains.GetGrain<IIntegrationRelayGrain>(target.GetKeyAsString()).AsReference<IJournalConsumer>());
     }
+
+    private static readonly StreamId Relays = StreamId.Create(IntegrationRelays, "relay");
 
     private static HashSet<string> Types(params string[] types) => types.ToHashSet(StringComparer.Ordinal);
 

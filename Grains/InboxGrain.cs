@@ -15,7 +15,7 @@ public sealed class InboxState
 
 /// <summary>Rule 11: a user's notifications. A payout notification is the "email" of rule 6, logged as sent once it is recorded.</summary>
 [GrainType("inbox")]
-[ImplicitStreamSubscription(DomainSubscriptions.NotificationInboxes)]
+[ImplicitStreamSubscription(DomainSubscriptions.NotificationInboxes, JournalPartitions.TargetMapper)]
 public sealed class InboxGrain(ILogger<InboxGrain> logger) : SubscriberGrain<InboxState, InboxNotified>, IInboxGrain
 {
     private readonly List<string> _emails = [];

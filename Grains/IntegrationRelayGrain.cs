@@ -7,8 +7,8 @@ using Orleans.Streams.Core;
 namespace Ates.Grains;
 
 /// <summary>
-/// The integration feed: one relay per journal stream (key: the stream id) hands each event of that stream, in journal
-/// order, to the "integration" stream provider in its public form. It keeps no state: the integration subscription's
+/// The integration feed: one relay per journal partition (key: its stream, "relay#N") hands each event of the partition,
+/// in journal order (so each journal stream's in order), to the "integration" stream provider in its public form. It keeps no state: the integration subscription's
 /// checkpoint moves past an event only after the provider took it, so a relay that dies mid-batch (a killed silo) is
 /// delivered the batch again elsewhere and publishes it again — at least once, never skipped.
 /// </summary>

@@ -18,7 +18,8 @@ public sealed class JournalFollower : IAsyncDisposable
 
     private JournalFollower(IEventJournal journal, JournalPosition from, Func<IReadOnlyList<JournalEvent>, long, Task> seen)
     {
-        _tail = new JournalTail(journal);
+        _tail = JournalTail.OfLog(journal);
+        _tail.Attach();
         _loop = Task.Run(() => LoopAsync(from, seen));
     }
 
@@ -40,7 +41,7 @@ public sealed class JournalFollower : IAsyncDisposable
         {
             while (!ct.IsCancellationRequested)
             {
-                var events = await _tail.ReadAsync(position, 4096, ct);
+                var events = (await _tail.ReadAsync(position, 4096, ct)).Select(e => e.Event).ToList();
                 if (events.Count == 0)
                 {
                     await _tail.WaitForNewerAsync(position, TimeSpan.FromMilliseconds(100), ct);

@@ -164,7 +164,7 @@ public static class RestartBench
             foreach (var subscription in DomainSubscriptions.All)
             {
                 var epoch = await journal.ReadEpochAsync(subscription);
-                for (var queue = 0; queue < new JournalStreamOptions().Queues; queue++)
+                for (var queue = 0; queue < JournalPartitions.Count; queue++)
                     await journal.AdvanceCheckpointAsync(new SubscriptionCheckpoint(subscription, queue, epoch, head, "bench", DateTimeOffset.UtcNow));
             }
             elapsed = Stopwatch.GetElapsedTime(start);

@@ -44,7 +44,16 @@ public static class LiveApi
                     using var feed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
                     JournalPosition? resume = JournalPosition.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var p)
                         || JournalPosition.TryParse(context.Request.Query["lastEventId"].ToString(), out p) ? p : null;
-                    await StreamAsync(context, me, resume, tail, grains, people, calendar, keepAlive, feed.Token);
+                    // This process's tail of the log reads while any feed follows it.
+                    tail.Attach();
+                    try
+                    {
+                        await StreamAsync(context, me, resume, tail, grains, people, calendar, keepAlive, feed.Token);
+                    }
+                    finally
+                    {
+                        tail.Detach();
+                    }
                 }
                 catch (OperationCanceledException)
                 {
@@ -69,7 +78,7 @@ public static class LiveApi
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
-        var head = await tail.ReadHeadAsync(ct);
+        var head = await context.RequestServices.GetRequiredService<IEventJournal>().ReadHeadAsync(ct);
         // Catching up: from the client's last id, if this journal has it and it is not too far back; events older than
         // the resume window are skipped on the way (the business clock's "now", as event times are).
         var position = resume is { } from && from <= head && head.Seq - from.Seq <= MaxReplay ? from : head;
@@ -87,8 +96,9 @@ public static class LiveApi
             var current = await registry.GetSession(me.Id, Auth.SessionOf(context.User)!.Value.SessionId);
             if (current is null) return;
             var events = await tail.ReadAsync(position, 512, ct);
-            foreach (var e in events)
+            foreach (var read in events)
             {
+                var e = read.Event;
                 position = e.Position;
                 if (e.Position <= catchUpUntil && e.Metadata.OccurredAt < since || !LiveText.IsNews(e.Type) || !MaySee(current, e)) continue;
                 var view = OperationsApi.View(e);

@@ -51,8 +51,9 @@ public static class Telemetry
 }
 
 /// <summary>
-/// Each subscription's lag (events not yet delivered), how old its watermark is, and the dead letters, as gauges. They
-/// are read from the journal every few seconds, not per scrape, so an open /metrics costs the cluster nothing extra.
+/// Each subscription's lag (events not yet delivered) and how old its oldest undelivered event is, as each silo sees the
+/// queues it serves (from its tails in memory: a scrape reads nothing from the journal), and the dead letters, counted
+/// every few seconds.
 /// </summary>
 internal sealed class SubscriptionGauges : BackgroundService
 {
@@ -60,18 +61,20 @@ internal sealed class SubscriptionGauges : BackgroundService
     private readonly Subscriptions _subscriptions;
     private readonly TimeProvider _time;
     private readonly ILogger<SubscriptionGauges> _logger;
-    private volatile Snapshot _last = new([], 0, DateTimeOffset.MinValue);
+    private volatile int _deadLetters;
 
-    public SubscriptionGauges(Subscriptions subscriptions, IMeterFactory meters, TimeProvider time, ILogger<SubscriptionGauges> logger)
+    public SubscriptionGauges(Subscriptions subscriptions, LocalQueues queues, IMeterFactory meters, TimeProvider time, ILogger<SubscriptionGauges> logger)
     {
         (_subscriptions, _time, _logger) = (subscriptions, time, logger);
         var meter = meters.Create(AtesTelemetry.Name);
-        meter.CreateObservableGauge("ates.subscription.lag", () => _last.Subscriptions.Select(s => new Measurement<long>(s.Pending, Tag(s.Name))), "{event}",
-            "Journal events the subscription has not delivered yet (counted up to 10,000).");
-        meter.CreateObservableGauge("ates.subscription.watermark_age", () => _last.Subscriptions.Select(s =>
-                new Measurement<double>(Math.Max(0, (_time.GetUtcNow() - s.Watermark).TotalSeconds), Tag(s.Name))), "s",
-            "How far behind now the subscription's watermark is.");
-        meter.CreateObservableGauge("ates.dead_letters", () => _last.DeadLetters, "{event}", "Events parked after failing their subscription.");
+        // Each silo reports the queues it serves, from its tails in memory: sum the lag over silos, take the largest age.
+        meter.CreateObservableGauge("ates.subscription.lag", () => queues.Lags().GroupBy(l => l.Subscription)
+                .Select(s => new Measurement<long>(s.Sum(l => l.Pending), Tag(s.Key))), "{event}",
+            "Journal events the subscription's queues on this silo have not delivered yet.");
+        meter.CreateObservableGauge("ates.subscription.watermark_age", () => queues.Lags().GroupBy(l => l.Subscription)
+                .Select(s => new Measurement<double>(s.Min(l => l.Earliest) is { } earliest ? Math.Max(0, (_time.GetUtcNow() - earliest).TotalSeconds) : 0, Tag(s.Key))), "s",
+            "How long ago the oldest event the subscription's queues on this silo have not delivered occurred.");
+        meter.CreateObservableGauge("ates.dead_letters", () => _deadLetters, "{event}", "Events parked after failing their subscription.");
     }
 
     private static KeyValuePair<string, object?> Tag(string subscription) => new("subscription", subscription);
@@ -83,15 +86,13 @@ internal sealed class SubscriptionGauges : BackgroundService
         {
             try
             {
-                _last = new Snapshot(await _subscriptions.StatusAsync(ct: stoppingToken), (await _subscriptions.DeadLettersAsync(stoppingToken)).Count, _time.GetUtcNow());
+                _deadLetters = (await _subscriptions.DeadLettersAsync(stoppingToken)).Count;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                _logger.LogDebug(ex, "Subscription gauges not refreshed; the next period tries again");
+                _logger.LogDebug(ex, "The dead-letter gauge was not refreshed; the next period tries again");
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-
-    private sealed record Snapshot(IReadOnlyList<SubscriptionStatus> Subscriptions, int DeadLetters, DateTimeOffset At);
 }

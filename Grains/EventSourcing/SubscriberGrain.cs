@@ -116,7 +116,7 @@ public abstract class SubscriberGrain<TState, TEvent> : EventSourcedGrain<TState
         {
             using var scope = logger.BeginScope(new Dictionary<string, object?> { ["CorrelationId"] = e.Metadata.CorrelationId });
             logger.LogWarning(error, "{Subscription}: {Type} {EventId} parked as a dead letter by {Grain}", subscription, e.Type, e.EventId, this.GetGrainId());
-            await deadLetters.ParkAsync(new DeadLetter(Guid.CreateVersion7(), subscription, target.ToString(), e.EventId, e.StreamId, e.StreamVersion, e.Position,
+            await deadLetters.ParkAsync(new DeadLetter(Guid.CreateVersion7(), subscription, JournalPartitions.Split(target).Target.ToString(), e.EventId, e.StreamId, e.StreamVersion, e.Position,
                 e.Type, Describe(error), 1, now, now));
         }
     }

@@ -56,7 +56,10 @@ public static class JournalSiloBuilderExtensions
     private static IServiceCollection AddJournalViews(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<JournalTail>();
+        // The whole log's tail, for the live feeds of this process; subscription queues read their partitions' tails.
+        services.AddSingleton(sp => JournalTail.OfLog(sp.GetRequiredService<IEventJournal>(), logger: sp.GetRequiredService<ILogger<JournalTail>>()));
+        services.AddSingleton<PartitionTails>();
+        services.AddSingleton<LocalQueues>();
         services.AddSingleton<Subscriptions>();
         services.AddSingleton<ISubscriptionProgress>(sp => sp.GetRequiredService<Subscriptions>());
         return services;
@@ -92,7 +95,11 @@ public static class JournalSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddJournalSubscription(this ISiloBuilder silo, string name, Action<JournalStreamOptions>? configure = null)
     {
-        silo.ConfigureServices(services => services.AddSingleton(new JournalSubscriptionName(name)));
+        silo.ConfigureServices(services =>
+        {
+            services.AddSingleton(new JournalSubscriptionName(name));
+            services.TryAddKeyedSingleton<IStreamIdMapper, TargetStreamIdMapper>(TargetStreamIdMapper.Name);
+        });
         return silo.AddPersistentStreams(name, JournalQueueAdapterFactory.Create, stream =>
         {
             stream.Configure<JournalStreamOptions>(options => options.Configure(o => configure?.Invoke(o)));

@@ -1,24 +1,30 @@
 namespace Ates.Storage.Journal;
 
-/// <summary>The callbacks a journal calls after each commit; registering and calling are lock-free for the writer.</summary>
+/// <summary>
+/// The callbacks a journal calls after each commit: whole-log readers (<see cref="Add(Action)"/>) and partition readers,
+/// told which partitions the commit wrote to. Registering and calling are lock-free for the writer.
+/// </summary>
 internal sealed class AppendListeners
 {
     private readonly Lock _sync = new();
-    private Action[] _listeners = [];
+    private Action<int>[] _listeners = [];
 
-    public IDisposable Add(Action listener)
+    public IDisposable Add(Action listener) => Add(_ => listener());
+
+    public IDisposable Add(Action<int> listener)
     {
         lock (_sync) _listeners = [.. _listeners, listener];
         return new Registration(this, listener);
     }
 
-    public void Notify()
+    /// <param name="partitions">The partitions written to, a bit each (<see cref="Ates.Journal.JournalPartitions.All"/> when unknown).</param>
+    public void Notify(int partitions)
     {
         foreach (var listener in Volatile.Read(ref _listeners))
         {
             try
             {
-                listener();
+                listener(partitions);
             }
             catch
             {
@@ -27,7 +33,7 @@ internal sealed class AppendListeners
         }
     }
 
-    private sealed class Registration(AppendListeners owner, Action listener) : IDisposable
+    private sealed class Registration(AppendListeners owner, Action<int> listener) : IDisposable
     {
         public void Dispose()
         {

@@ -11,6 +11,18 @@ public interface IJournalStore : IEventJournal, IDeadLetters, ISharedKeys, IAsyn
     /// <summary>What the store is (for logs and the cluster view): "memory", "sqlite:/path/ates.db", "postgres:host/db".</summary>
     string Description { get; }
 
+    /// <summary>
+    /// Events of one partition (<see cref="JournalPartitions"/>) after <paramref name="after"/>, in commit order, never
+    /// skipping one that commits later: what a subscription queue reads.
+    /// </summary>
+    Task<IReadOnlyList<JournalEvent>> ReadPartitionAsync(int partition, JournalPosition after, int maxCount, CancellationToken ct = default);
+
+    /// <summary>
+    /// Called after each commit (local, or announced by another silo) with the partitions it wrote to, as a set of bits
+    /// (<see cref="JournalPartitions.SetOf"/>; <see cref="JournalPartitions.All"/> when unknown). A wake-up only.
+    /// </summary>
+    IDisposable OnPartitionsAppended(Action<int> appended);
+
     /// <summary>The subscription's current epoch: it grows each time the subscription is rebuilt from zero.</summary>
     Task<long> ReadEpochAsync(string subscription, CancellationToken ct = default);
 

@@ -5,28 +5,31 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Ates.Storage.Journal;
 
 /// <summary>
-/// The newest part of the journal, kept in memory once per silo (DESIGN.md "The journal"): every subscription queue, the
-/// live feed and the task board read the log through it, so a commit is read from the backend once per silo however
-/// many readers follow it. A reader behind the window reads the backend directly. Commits wake it (in-process after a
-/// local commit, NOTIFY from other silos); each refresh reads until the backend has nothing newer, and when an
-/// announced commit is not visible yet (PostgreSQL shows nothing above the oldest running transaction) it looks again
-/// shortly, so lag is a few milliseconds, not a polling period. And once a second without a refresh it reads anyway:
-/// a commit can stay hidden longer than the quick rechecks (held back by a write that is no append and announces
-/// nothing: a checkpoint, Orleans' heartbeat, autovacuum's analyze) or its NOTIFY can be lost, and then no later
-/// wake-up may come.
+/// The newest events of one journal partition (what a subscription queue reads, <see cref="PartitionTails"/>) or of the
+/// whole log (what the live feed reads), kept in memory on this silo, so a commit is read from the backend once however
+/// many readers follow it; a reader behind the window reads the backend itself. Commits wake it (in-process after a
+/// local commit, NOTIFY from other silos naming the partitions written); each refresh reads until the backend has
+/// nothing newer, and when an announced commit is not visible yet (PostgreSQL shows nothing above the oldest running
+/// transaction) it looks again shortly. While it has readers it also reads once a second unasked, since a commit can
+/// stay hidden longer than the quick rechecks (held back by a write that is no append) or its NOTIFY can be lost, and
+/// then no later wake-up may come. Readers <see cref="Attach"/> while they read; when the last one leaves (its queue
+/// went to another silo, the last live feed closed), the tail stops reading and forgets its window, so a silo reads
+/// only what someone on it follows. The first reader places the window where it is.
 /// </summary>
 public sealed class JournalTail : IAsyncDisposable
 {
-    private const int RefreshPage = 2048;
+    private const int RefreshPage = 1024;
+    private const int MaxPagesAhead = 4;
     private static readonly TimeSpan IdleRead = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan[] Rechecks = [TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(5),
         TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100)];
 
-    private readonly IEventJournal _journal;
+    private readonly Func<JournalPosition, int, CancellationToken, Task<IReadOnlyList<JournalEvent>>> _read;
+    private readonly string _what;
     private readonly int _capacity;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
-    private readonly List<JournalEvent> _window = [];
+    private readonly List<TailEvent> _window = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly IDisposable _subscription;
     private readonly CancellationTokenSource _stop = new();
@@ -38,42 +41,50 @@ public sealed class JournalTail : IAsyncDisposable
     private TaskCompletionSource _moved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _recheckRunning;
     private long _lastRefresh = System.Diagnostics.Stopwatch.GetTimestamp();
+    private int _readers;
 
-    public JournalTail(IEventJournal journal, int capacity = 65_536, ILogger<JournalTail>? logger = null)
+    private JournalTail(Func<JournalPosition, int, CancellationToken, Task<IReadOnlyList<JournalEvent>>> read, Func<Action, IDisposable> onCommit, string what,
+        int capacity, ILogger logger)
     {
-        _journal = journal;
+        _read = read;
+        _what = what;
         _capacity = capacity;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _subscription = journal.OnAppended(Announce);
+        _logger = logger;
+        _subscription = onCommit(Announce);
         _ = ReadWhenIdleAsync();
     }
 
-    private async Task ReadWhenIdleAsync()
+    /// <summary>A tail of one partition, woken by commits that wrote to it.</summary>
+    public static JournalTail OfPartition(IJournalStore store, int partition, int capacity = 8192, ILogger? logger = null)
     {
-        using var timer = new PeriodicTimer(IdleRead);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        var mine = JournalPartitions.SetOf(partition);
+        return new JournalTail((after, max, ct) => store.ReadPartitionAsync(partition, after, max, ct),
+            wake => store.OnPartitionsAppended(partitions =>
             {
-                // Nobody reads through this tail yet, or it has read within the second: nothing to do.
-                if (!_initialized || System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRefresh)) < IdleRead) continue;
-                try
-                {
-                    Interlocked.Increment(ref _announced);
-                    await RefreshAsync(_stop.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    _logger.LogWarning(ex, "Reading the journal's newest events failed; the next commit or second tries again");
-                }
-            }
-        }
-        catch (OperationCanceledException)
+                if ((partitions & mine) != 0) wake();
+            }), $"partition {partition}", capacity, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>A tail of the whole log, in commit order, woken by every commit.</summary>
+    public static JournalTail OfLog(IEventJournal journal, int capacity = 65_536, ILogger? logger = null) =>
+        new(journal.ReadLogAsync, journal.OnAppended, "the log", capacity, logger ?? NullLogger.Instance);
+
+    /// <summary>A reader (a subscription's queue of this partition) starts reading here.</summary>
+    public void Attach() => Interlocked.Increment(ref _readers);
+
+    /// <summary>A reader stops (its queue was handed back); the last one to leave stops the tail and empties it.</summary>
+    public void Detach()
+    {
+        if (Interlocked.Decrement(ref _readers) > 0) return;
+        lock (_sync)
         {
+            if (Volatile.Read(ref _readers) > 0) return;
+            _initialized = false;
+            _window.Clear();
         }
     }
 
-    /// <summary>The newest position this silo has seen.</summary>
+    /// <summary>The newest position this tail has seen.</summary>
     public JournalPosition Head
     {
         get
@@ -82,29 +93,53 @@ public sealed class JournalTail : IAsyncDisposable
         }
     }
 
-    /// <summary>The newest position readers can see now.</summary>
-    public async Task<JournalPosition> ReadHeadAsync(CancellationToken ct = default)
-    {
-        await RefreshIfAnnouncedAsync(ct).ConfigureAwait(false);
-        return Head;
-    }
-
     /// <summary>Events after <paramref name="after"/> in commit order, from memory when the window covers them.</summary>
-    public async Task<IReadOnlyList<JournalEvent>> ReadAsync(JournalPosition after, int maxCount, CancellationToken ct = default)
+    public async Task<IReadOnlyList<TailEvent>> ReadAsync(JournalPosition after, int maxCount, CancellationToken ct = default)
     {
-        await RefreshIfAnnouncedAsync(ct).ConfigureAwait(false);
         lock (_sync)
         {
-            if (_initialized && after >= _windowStart)
+            // The first reader places the window: it starts where that reader is and fills from there.
+            if (!_initialized)
             {
-                var from = FirstAfter(after);
-                return from >= _window.Count ? [] : _window.GetRange(from, Math.Min(maxCount, _window.Count - from));
+                _windowStart = _head = after;
+                _initialized = true;
+                Interlocked.Increment(ref _announced);
             }
         }
-        return await _journal.ReadLogAsync(after, maxCount, ct).ConfigureAwait(false);
+        // A reader with a full page ahead of it in the window reads it as it is; one near the head refreshes first.
+        if (Window(after, maxCount) is { Count: var ahead } page && ahead == maxCount) return page;
+        await RefreshIfAnnouncedAsync(ct).ConfigureAwait(false);
+        if (Window(after, maxCount) is { } fresh) return fresh;
+        var behind = await _read(after, maxCount, ct).ConfigureAwait(false);
+        return behind.Select(e => new TailEvent(e)).ToList();
     }
 
-    /// <summary>Completes when the journal holds something after <paramref name="after"/>, or after <paramref name="timeout"/>.</summary>
+    /// <summary>What the window holds after <paramref name="after"/>, or null when the window starts after it.</summary>
+    private List<TailEvent>? Window(JournalPosition after, int maxCount)
+    {
+        lock (_sync)
+        {
+            if (after < _windowStart) return null;
+            var from = FirstAfter(after);
+            return from >= _window.Count ? [] : _window.GetRange(from, Math.Min(maxCount, _window.Count - from));
+        }
+    }
+
+    /// <summary>
+    /// What follows <paramref name="after"/> as far as this tail has read it: how many events, and when
+    /// the first of them occurred. Null when the tail does not reach back that far (then at least the window's count follows).
+    /// </summary>
+    public (int Count, DateTimeOffset? Earliest)? Following(JournalPosition after)
+    {
+        lock (_sync)
+        {
+            if (!_initialized || after < _windowStart) return null;
+            var from = FirstAfter(after);
+            return (_window.Count - from, from < _window.Count ? _window[from].Event.Metadata.OccurredAt : null);
+        }
+    }
+
+    /// <summary>Completes when the journal holds something after <paramref name="after"/> (for this tail), or after <paramref name="timeout"/>.</summary>
     public async Task WaitForNewerAsync(JournalPosition after, TimeSpan timeout, CancellationToken ct = default)
     {
         await RefreshIfAnnouncedAsync(ct).ConfigureAwait(false);
@@ -122,6 +157,31 @@ public sealed class JournalTail : IAsyncDisposable
         {
         }
         await RefreshIfAnnouncedAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task ReadWhenIdleAsync()
+    {
+        using var timer = new PeriodicTimer(IdleRead);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                // Nobody reads through this tail, or it has read within the second: nothing to do.
+                if (!_initialized || Volatile.Read(ref _readers) == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRefresh)) < IdleRead) continue;
+                try
+                {
+                    Interlocked.Increment(ref _announced);
+                    await RefreshAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    _logger.LogWarning(ex, "Reading the newest events of {Tail} failed; the next commit or second tries again", _what);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private void Announce()
@@ -143,24 +203,23 @@ public sealed class JournalTail : IAsyncDisposable
 
     private async Task RefreshAsync(CancellationToken ct)
     {
+        if (!_initialized) return;
         await _refreshing.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var announced = Volatile.Read(ref _announced);
-            if (_initialized && _refreshedThrough >= announced) return;
-            if (!_initialized)
-            {
-                var head = await _journal.ReadHeadAsync(ct).ConfigureAwait(false);
-                lock (_sync)
-                {
-                    _windowStart = _head = head;
-                    _initialized = true;
-                }
-            }
+            if (_refreshedThrough >= announced) return;
             var grew = false;
-            while (true)
+            var more = false;
+            for (var pages = 0; ; pages++)
             {
-                var page = await _journal.ReadLogAsync(Head, RefreshPage, ct).ConfigureAwait(false);
+                // A refresh reads ahead of its readers by a few pages at most; readers that reach the head refresh again.
+                if (pages == MaxPagesAhead)
+                {
+                    more = true;
+                    break;
+                }
+                var page = await _read(Head, RefreshPage, ct).ConfigureAwait(false);
                 if (page.Count > 0)
                 {
                     grew = true;
@@ -168,10 +227,10 @@ public sealed class JournalTail : IAsyncDisposable
                 }
                 if (page.Count < RefreshPage) break;
             }
-            Volatile.Write(ref _refreshedThrough, announced);
+            if (!more) Volatile.Write(ref _refreshedThrough, announced);
             Volatile.Write(ref _lastRefresh, System.Diagnostics.Stopwatch.GetTimestamp());
             if (grew) Wake(); // readers waiting on the head see it moved
-            else if (announced > 0) StartRecheck();
+            else StartRecheck();
         }
         finally
         {
@@ -201,7 +260,7 @@ public sealed class JournalTail : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogWarning(ex, "Reading the journal's newest events failed; the next commit or reader tries again");
+                _logger.LogWarning(ex, "Reading the newest events of {Tail} failed; the next commit or reader tries again", _what);
             }
             finally
             {
@@ -214,12 +273,13 @@ public sealed class JournalTail : IAsyncDisposable
     {
         lock (_sync)
         {
-            _window.AddRange(page);
+            if (!_initialized) return; // the last reader left while this page was on its way
+            foreach (var e in page) _window.Add(new TailEvent(e));
             _head = page[^1].Position;
             if (_window.Count > _capacity)
             {
                 var drop = _window.Count - _capacity;
-                _windowStart = _window[drop - 1].Position;
+                _windowStart = _window[drop - 1].Event.Position;
                 _window.RemoveRange(0, drop);
             }
         }
@@ -231,7 +291,7 @@ public sealed class JournalTail : IAsyncDisposable
         while (lo < hi)
         {
             var mid = (lo + hi) / 2;
-            if (_window[mid].Position <= after) lo = mid + 1;
+            if (_window[mid].Event.Position <= after) lo = mid + 1;
             else hi = mid;
         }
         return lo;

@@ -12,6 +12,7 @@ public sealed class InMemoryJournal(TimeProvider? time = null) : IJournalStore
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _sync = new();
     private readonly List<JournalEvent> _log = [];
+    private readonly List<JournalEvent>[] _partitions = Enumerable.Range(0, JournalPartitions.Count).Select(_ => new List<JournalEvent>()).ToArray();
     private readonly Dictionary<string, List<JournalEvent>> _streams = new(StringComparer.Ordinal);
     private readonly HashSet<Guid> _eventIds = [];
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
@@ -39,6 +40,7 @@ public sealed class InMemoryJournal(TimeProvider? time = null) : IJournalStore
     {
         JournalArguments.CheckAppend(streamId, expectedVersion, events);
         AppendResult result;
+        int partition;
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -47,16 +49,18 @@ public sealed class InMemoryJournal(TimeProvider? time = null) : IJournalStore
             if (actual != expectedVersion) throw new JournalConflictException(streamId, expectedVersion, actual);
             if (events.Any(e => _eventIds.Contains(e.EventId))) throw new ArgumentException("An event with this id is in the journal already.", nameof(events));
             stream ??= _streams[streamId] = [];
+            partition = JournalPartitions.Of(streamId);
             foreach (var e in events)
             {
                 var recorded = new JournalEvent(e.EventId, streamId, stream.Count + 1, new JournalPosition(0, _log.Count + 1), e.Type, e.Version, e.Data, e.Metadata);
                 stream.Add(recorded);
                 _log.Add(recorded);
+                _partitions[partition].Add(recorded);
                 _eventIds.Add(e.EventId);
             }
             result = new AppendResult(stream.Count, stream[^1].Position);
         }
-        _listeners.Notify();
+        _listeners.Notify(JournalPartitions.SetOf(partition));
         return result;
     }
 
@@ -79,12 +83,32 @@ public sealed class InMemoryJournal(TimeProvider? time = null) : IJournalStore
         }
     }
 
+    public Task<IReadOnlyList<JournalEvent>> ReadPartitionAsync(int partition, JournalPosition after, int maxCount, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, JournalPartitions.Count);
+        lock (_sync)
+        {
+            var events = _partitions[partition];
+            int lo = 0, hi = events.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (events[mid].Position <= after) lo = mid + 1;
+                else hi = mid;
+            }
+            return Task.FromResult<IReadOnlyList<JournalEvent>>(events.GetRange(lo, Math.Min(maxCount, events.Count - lo)));
+        }
+    }
+
     public Task<JournalPosition> ReadHeadAsync(CancellationToken ct = default)
     {
         lock (_sync) return Task.FromResult(_log.Count == 0 ? JournalPosition.Start : _log[^1].Position);
     }
 
     public IDisposable OnAppended(Action appended) => _listeners.Add(appended);
+
+    public IDisposable OnPartitionsAppended(Action<int> appended) => _listeners.Add(appended);
 
     public Task<long> ReadEpochAsync(string subscription, CancellationToken ct = default)
     {

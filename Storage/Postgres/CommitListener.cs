@@ -6,14 +6,15 @@ namespace Ates.Storage.Postgres;
 /// <summary>
 /// Wake-ups across processes: after each group commit one NOTIFY says so (never a NOTIFY inside the write
 /// transaction, which would serialize every commit on the server's notify queue lock), and a LISTEN connection wakes
-/// this process's listeners for other processes' commits. Wake-ups are hints: after a reconnect every listener is
-/// woken once, because notifications sent meanwhile are gone.
+/// this process's listeners for other processes' commits. The payload names the sender and the partitions written to
+/// ("instance:partitions"), so only the readers of those partitions wake. Wake-ups are hints: after a reconnect every
+/// listener is woken once, because notifications sent meanwhile are gone.
 /// </summary>
 internal sealed class CommitListener : IAsyncDisposable
 {
     private readonly PostgresJournalOptions _options;
     private readonly ILogger _logger;
-    private readonly Action _wake;
+    private readonly Action<int> _wake;
     // Our own NOTIFYs come back to us: the instance id in the payload tells them apart (local commits woke us already).
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private readonly NpgsqlDataSource _notifySource;
@@ -25,7 +26,7 @@ internal sealed class CommitListener : IAsyncDisposable
     private Task _sendTask = Task.CompletedTask;
     private Task _listening = Task.CompletedTask;
 
-    public CommitListener(PostgresJournalOptions options, ILogger logger, Action wake)
+    public CommitListener(PostgresJournalOptions options, ILogger logger, Action<int> wake)
     {
         _options = options;
         _logger = logger;
@@ -43,22 +44,27 @@ internal sealed class CommitListener : IAsyncDisposable
     }
 
     /// <summary>Announces a commit to the other processes, folding commits made while a NOTIFY is on its way into the next one.</summary>
-    public void Publish()
+    /// <param name="partitions">The partitions the commit wrote to, a bit each.</param>
+    public void Publish(int partitions)
     {
-        Volatile.Write(ref _unsent, 1);
+        Interlocked.Or(ref _unsent, partitions | Unsent);
         if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0) _sendTask = SendAsync();
     }
+
+    // A bit above every partition's: set while anything is unsent, even a commit that names no partition.
+    private const int Unsent = 1 << 30;
 
     private async Task SendAsync()
     {
         await Task.Yield(); // the committing writer goes on to acknowledge its appends
         try
         {
-            while (Interlocked.Exchange(ref _unsent, 0) == 1 && !_stop.IsCancellationRequested)
+            int unsent;
+            while ((unsent = Interlocked.Exchange(ref _unsent, 0)) != 0 && !_stop.IsCancellationRequested)
             {
                 await using var command = _notifySource.CreateCommand(PostgresSql.NotifyCommitted);
                 command.Parameters.AddWithValue("channel", _options.Channel);
-                command.Parameters.AddWithValue("payload", _instance);
+                command.Parameters.AddWithValue("payload", $"{_instance}:{(unsent & ~Unsent).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
                 await command.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
             }
         }
@@ -75,7 +81,7 @@ internal sealed class CommitListener : IAsyncDisposable
             Volatile.Write(ref _sending, 0);
         }
         // A commit published while this sender was finishing found it busy: send for it now.
-        if (Volatile.Read(ref _unsent) == 1 && !_stop.IsCancellationRequested && Interlocked.CompareExchange(ref _sending, 1, 0) == 0) _sendTask = SendAsync();
+        if (Volatile.Read(ref _unsent) != 0 && !_stop.IsCancellationRequested && Interlocked.CompareExchange(ref _sending, 1, 0) == 0) _sendTask = SendAsync();
     }
 
     private async Task ListenAsync(TaskCompletionSource connected)
@@ -92,7 +98,7 @@ internal sealed class CommitListener : IAsyncDisposable
                     await listen.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
                 }
                 // Whatever was announced while we were not listening is lost: wake everyone once.
-                if (!connected.TrySetResult()) Wake();
+                if (!connected.TrySetResult()) Wake(Ates.Journal.JournalPartitions.All);
                 delay = TimeSpan.FromMilliseconds(100);
                 while (!_stop.IsCancellationRequested)
                 {
@@ -125,15 +131,20 @@ internal sealed class CommitListener : IAsyncDisposable
 
     private void OnNotification(string payload)
     {
-        if (payload == _instance) return;
-        Wake();
+        var colon = payload.IndexOf(':', StringComparison.Ordinal);
+        var sender = colon < 0 ? payload : payload[..colon];
+        if (sender == _instance) return;
+        // A sender that names no partitions (an older Ates) may have written to any of them.
+        Wake(colon >= 0 && int.TryParse(payload.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var partitions)
+            ? partitions
+            : Ates.Journal.JournalPartitions.All);
     }
 
-    private void Wake()
+    private void Wake(int partitions)
     {
         try
         {
-            _wake();
+            _wake(partitions);
         }
         catch (Exception ex)
         {

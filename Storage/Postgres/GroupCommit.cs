@@ -172,7 +172,9 @@ internal sealed class GroupCommit : IAsyncDisposable
         // Wake before acknowledging: whoever waits on an acknowledged append's effect finds the wake-up already made.
         try
         {
-            _journal.Committed();
+            var partitions = 0;
+            foreach (var (append, _) in committed) partitions |= JournalPartitions.SetOf(JournalPartitions.Of(append.StreamId));
+            _journal.Committed(partitions);
         }
         catch (Exception ex)
         {

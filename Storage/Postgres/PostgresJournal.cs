@@ -122,10 +122,11 @@ public sealed class PostgresJournal : IJournalStore
     }
 
     /// <summary>Called by the group commit after each commit: wakes this process's listeners and announces it to the others.</summary>
-    internal void Committed()
+    /// <param name="partitions">The partitions the commit wrote to, a bit each.</param>
+    internal void Committed(int partitions)
     {
-        _listeners.Notify();
-        _commitListener.Publish();
+        _listeners.Notify(partitions);
+        _commitListener.Publish(partitions);
     }
 
     public async Task<IReadOnlyList<JournalEvent>> ReadStreamAsync(string streamId, long afterVersion, int maxCount, CancellationToken ct = default)
@@ -151,11 +152,31 @@ public sealed class PostgresJournal : IJournalStore
         }, ct).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<JournalEvent>> ReadPartitionAsync(int partition, JournalPosition after, int maxCount, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, JournalPartitions.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
+        return await ReadEventsAsync(_dataSource, PostgresSql.ReadPartition, p =>
+        {
+            p.AddWithValue("partition", (short)partition);
+            p.Add(new NpgsqlParameter("tx", NpgsqlDbType.Xid8) { Value = (ulong)Math.Max(0, after.Tx) });
+            p.AddWithValue("position", after.Seq);
+            p.AddWithValue("max", maxCount);
+        }, ct).ConfigureAwait(false);
+    }
+
     public Task<JournalPosition> ReadHeadAsync(CancellationToken ct = default) =>
         QueryAsync(PostgresSql.ReadHead, _ => { }, async r =>
             await r.ReadAsync(ct).ConfigureAwait(false) ? new JournalPosition((long)r.GetFieldValue<ulong>(0), r.GetInt64(1)) : JournalPosition.Start, ct);
 
     public IDisposable OnAppended(Action appended)
+    {
+        ArgumentNullException.ThrowIfNull(appended);
+        return _listeners.Add(appended);
+    }
+
+    public IDisposable OnPartitionsAppended(Action<int> appended)
     {
         ArgumentNullException.ThrowIfNull(appended);
         return _listeners.Add(appended);

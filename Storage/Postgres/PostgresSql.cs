@@ -84,6 +84,16 @@ internal static class PostgresSql
 
     public const string ReadHead = $"select tx, position from ates_events where {VisibleTx} order by tx desc, position desc limit 1";
 
+    /// <summary>
+    /// One partition's page: the row comparison over the leading columns of ates_events_by_partition (partition, tx,
+    /// position) is the index range, the equality keeps it to the partition.
+    /// </summary>
+    public const string ReadPartition = $"""
+        select {EventColumns} from ates_events
+        where (partition, tx, position) > (@partition, @tx, @position) and partition = @partition and {VisibleTx}
+        order by partition, tx, position limit @max
+        """;
+
     // ---- subscriptions ----
 
     public const string ReadEpoch = $"select {CurrentEpoch}";

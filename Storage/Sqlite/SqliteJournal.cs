@@ -88,7 +88,7 @@ public sealed class SqliteJournal : IJournalStore
         {
             return Task.FromException<AppendResult>(ex);
         }
-        return Enqueue(new Write<AppendResult>(w => w.Append(streamId, expectedVersion, events)) { IsAppend = true });
+        return Enqueue(new Write<AppendResult>(w => w.Append(streamId, expectedVersion, events)) { Partitions = JournalPartitions.SetOf(JournalPartitions.Of(streamId)) });
     }
 
     public Task<bool> AdvanceCheckpointAsync(SubscriptionCheckpoint checkpoint, CancellationToken ct = default) =>
@@ -208,8 +208,11 @@ public sealed class SqliteJournal : IJournalStore
                 return;
             }
 
+            var partitions = 0;
+            foreach (var write in done) partitions |= write.Partitions;
+            // Wake before acknowledging: whoever waits on an acknowledged append's effect finds the wake-up already made.
+            if (partitions != 0) _listeners.Notify(partitions);
             foreach (var write in done) write.Succeed();
-            if (done.Any(w => w.IsAppend)) _listeners.Notify();
             return;
         }
     }
@@ -230,7 +233,17 @@ public sealed class SqliteJournal : IJournalStore
             return new JournalPosition(0, (long)command.ExecuteScalar()!);
         });
 
+    public Task<IReadOnlyList<JournalEvent>> ReadPartitionAsync(int partition, JournalPosition after, int maxCount, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, JournalPartitions.Count);
+        // Off the caller's thread, which may be an Orleans scheduler's: a queue catching up from far back reads long pages.
+        return Task.Run(() => _readers.ReadPartition(partition, after.Seq, maxCount), ct);
+    }
+
     public IDisposable OnAppended(Action appended) => _listeners.Add(appended);
+
+    public IDisposable OnPartitionsAppended(Action<int> appended) => _listeners.Add(appended);
 
     public Task<long> ReadEpochAsync(string subscription, CancellationToken ct = default) =>
         Read(connection => ReadEpoch(connection, null, subscription));
@@ -324,7 +337,8 @@ public sealed class SqliteJournal : IJournalStore
 
     private abstract class Write
     {
-        public bool IsAppend { get; init; }
+        /// <summary>The partitions an append writes to (a bit each); 0 for any other write.</summary>
+        public int Partitions { get; init; }
 
         /// <summary>Failed already (a refused append, or the culprit of a rolled-back batch).</summary>
         public bool IsDecided { get; protected set; }

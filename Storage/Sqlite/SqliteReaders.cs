@@ -39,6 +39,19 @@ internal sealed class SqliteReaders(string connectionString) : IDisposable
         }
     }
 
+    public IReadOnlyList<JournalEvent> ReadPartition(int partition, long afterPosition, int maxCount)
+    {
+        var reader = Take();
+        try
+        {
+            return reader.Read(reader.Partition, partition, afterPosition, maxCount);
+        }
+        finally
+        {
+            _idle.Add(reader);
+        }
+    }
+
     /// <summary>Any other read, on a connection of the pool.</summary>
     public T With<T>(Func<SqliteConnection, T> read)
     {
@@ -68,6 +81,7 @@ internal sealed class SqliteReaders(string connectionString) : IDisposable
             Connection.Open();
             Stream = Prepare(SqliteSql.ReadStream, "$stream_id", "$after", "$max");
             Log = Prepare(SqliteSql.ReadLog, "$after", "$max");
+            Partition = Prepare(SqliteSql.ReadPartition, "$partition", "$after", "$max");
         }
 
         public SqliteConnection Connection { get; }
@@ -75,6 +89,8 @@ internal sealed class SqliteReaders(string connectionString) : IDisposable
         public SqliteCommand Stream { get; }
 
         public SqliteCommand Log { get; }
+
+        public SqliteCommand Partition { get; }
 
         private SqliteCommand Prepare(string sql, params string[] parameters)
         {
@@ -105,6 +121,7 @@ internal sealed class SqliteReaders(string connectionString) : IDisposable
         {
             Stream.Dispose();
             Log.Dispose();
+            Partition.Dispose();
             Connection.Dispose();
         }
     }

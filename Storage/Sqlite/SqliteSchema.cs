@@ -59,19 +59,46 @@ internal static class SqliteSchema
             value  text not null
         );
         """,
+
+        // 2: partitions (JournalPartitions). Every event gets its stream's partition, and a subscription's queues become
+        // the partitions. Checkpoints were per queue of target streams, each a place in the whole log: each
+        // subscription's partitions start where its slowest old queue was (nothing skipped; what the faster ones had
+        // delivered comes again, which consumers ignore), or from the start when a queue of the four had none.
+        """
+        alter table events add column partition integer not null default 0;
+        update events set partition = ates_partition(stream_id);
+        create index events_by_partition on events (partition, position);
+        create temporary table old_checkpoints as
+            select c.subscription, c.epoch, min(c.seq) as seq, count(*) as queues
+            from checkpoints c
+            where c.epoch = coalesce((select s.epoch from subscriptions s where s.name = c.subscription), 1)
+            group by c.subscription, c.epoch;
+        delete from checkpoints;
+        insert into checkpoints (subscription, queue, epoch, tx, seq, owner, updated_at)
+            select o.subscription, p.queue, o.epoch, 0, o.seq, 'migration', cast(strftime('%s', 'now') as integer) * 1000000
+            from old_checkpoints o,
+                 (with recursive n(queue) as (select 0 union all select queue + 1 from n where queue + 1 < 8) select queue from n) p
+            where o.queues >= 4;
+        drop table old_checkpoints;
+        """,
     ];
 
-    public static void Migrate(SqliteConnection connection)
+    public static void Migrate(SqliteConnection connection) => Migrate(connection, Migrations.Length);
+
+    /// <summary>Migrates up to schema version <paramref name="upTo"/> (tests build an older file with it).</summary>
+    internal static void Migrate(SqliteConnection connection, int upTo)
     {
         // WAL lets readers work beside the one writer; FULL syncs the WAL on every commit, so an acknowledged write is on disk.
         Execute(connection, "pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;");
+        // What migration 2 computes for the events already there; the writer passes it with every new one.
+        connection.CreateFunction("ates_partition", (string streamId) => Ates.Journal.JournalPartitions.Of(streamId), isDeterministic: true);
         using var tx = connection.BeginTransaction(deferred: false);
         using (var read = new SqliteCommand("pragma user_version", connection, tx))
         {
             var version = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             if (version > Migrations.Length)
                 throw new InvalidOperationException($"The journal file is of schema version {version}; this Ates knows up to {Migrations.Length}. Run a newer Ates.");
-            for (var v = version; v < Migrations.Length; v++)
+            for (var v = version; v < upTo; v++)
             {
                 using var migrate = new SqliteCommand(Migrations[v] + $"; pragma user_version = {v + 1};", connection, tx);
                 migrate.ExecuteNonQuery();

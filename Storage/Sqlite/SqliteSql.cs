@@ -9,14 +9,16 @@ internal static class SqliteSql
     public const string ReadStreamVersion = "select coalesce(max(stream_version), 0) from events where stream_id = $stream_id";
 
     public const string InsertEvent = """
-        insert into events (stream_id, stream_version, event_id, type, version, data, occurred_at, correlation_id, causation_id, trace_parent, actor_user_id)
-        values ($stream_id, $stream_version, $event_id, $type, $version, $data, $occurred_at, $correlation_id, $causation_id, $trace_parent, $actor_user_id)
+        insert into events (stream_id, stream_version, event_id, type, version, data, occurred_at, correlation_id, causation_id, trace_parent, actor_user_id, partition)
+        values ($stream_id, $stream_version, $event_id, $type, $version, $data, $occurred_at, $correlation_id, $causation_id, $trace_parent, $actor_user_id, $partition)
         returning position
         """;
 
     public const string ReadStream = $"select {EventColumns} from events where stream_id = $stream_id and stream_version > $after order by stream_version limit $max";
 
     public const string ReadLog = $"select {EventColumns} from events where position > $after order by position limit $max";
+
+    public const string ReadPartition = $"select {EventColumns} from events where partition = $partition and position > $after order by position limit $max";
 
     public const string ReadHead = "select coalesce(max(position), 0) from events";
 

@@ -33,7 +33,7 @@ internal sealed class SqliteWriter : IDisposable
         SqliteSchema.Migrate(_connection);
         _readVersion = Prepare(SqliteSql.ReadStreamVersion, "$stream_id");
         _insert = Prepare(SqliteSql.InsertEvent, "$stream_id", "$stream_version", "$event_id", "$type", "$version", "$data", "$occurred_at",
-            "$correlation_id", "$causation_id", "$trace_parent", "$actor_user_id");
+            "$correlation_id", "$causation_id", "$trace_parent", "$actor_user_id", "$partition");
         _advanceCheckpoint = Prepare(SqliteSql.AdvanceCheckpoint, "$subscription", "$queue", "$epoch", "$tx", "$seq", "$owner", "$updated_at");
         _readEpoch = Prepare(SqliteSql.ReadEpoch, "$subscription");
         _setEpoch = Prepare(SqliteSql.SetEpoch, "$subscription", "$epoch");
@@ -101,6 +101,7 @@ internal sealed class SqliteWriter : IDisposable
 
         var p = _insert.Parameters;
         var version = expectedVersion;
+        var partition = JournalPartitions.Of(streamId);
         long position = 0;
         foreach (var e in events)
         {
@@ -115,6 +116,7 @@ internal sealed class SqliteWriter : IDisposable
             p[8].Value = (object?)e.Metadata.CausationId ?? DBNull.Value;
             p[9].Value = (object?)e.Metadata.TraceParent ?? DBNull.Value;
             p[10].Value = (object?)e.Metadata.ActorUserId ?? DBNull.Value;
+            p[11].Value = partition;
             position = (long)_insert.ExecuteScalar()!;
         }
         _uncommitted[streamId] = version;

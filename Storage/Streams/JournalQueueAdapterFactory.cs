@@ -13,15 +13,15 @@ namespace Ates.Storage.Streams;
 
 /// <summary>
 /// The journal stream provider of one subscription (billing, accounting, analytics, notifications): an Orleans
-/// persistent stream provider whose queues read the journal, so that the journal is the stream — one write per event,
-/// no outbox, rewindable. Producers do not write through it; they append to the journal.
+/// persistent stream provider whose queues are the journal's partitions, so that the journal is the stream — one write
+/// per event, no outbox, rewindable. Producers do not write through it; they append to the journal.
 /// </summary>
 public sealed class JournalQueueAdapterFactory : IQueueAdapterFactory, IQueueAdapter, IQueueAdapterCache
 {
     private readonly string _name;
     private readonly JournalStreamOptions _options;
     private readonly IServiceProvider _services;
-    private readonly HashRingBasedStreamQueueMapper _mapper;
+    private readonly JournalPartitionQueueMapper _mapper;
     private readonly ConcurrentDictionary<QueueId, JournalQueueCache> _caches = new();
     private readonly Lazy<SubscriptionRouter> _router;
 
@@ -30,7 +30,7 @@ public sealed class JournalQueueAdapterFactory : IQueueAdapterFactory, IQueueAda
         _name = name;
         _options = options;
         _services = services;
-        _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Queues }, name);
+        _mapper = new JournalPartitionQueueMapper(name);
         _router = new(() => new SubscriptionRouter(
             services.GetRequiredKeyedService<SubscriptionRoute>(name), services.GetRequiredService<IEventSerializer>()));
     }
@@ -63,8 +63,8 @@ public sealed class JournalQueueAdapterFactory : IQueueAdapterFactory, IQueueAda
     {
         // The agent creates the queue's cache just before its receiver; the receiver accounts deliveries in that cache.
         var cache = _caches.GetOrAdd(queueId, _ => new JournalQueueCache(_options));
-        return new JournalQueueReceiver(_name, queueId, _mapper, _services.GetRequiredService<IJournalStore>(), _services.GetRequiredService<JournalTail>(),
-            _router.Value, cache, _options, _services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString(), TimeProvider.System,
+        return new JournalQueueReceiver(_name, queueId, _services.GetRequiredService<IJournalStore>(),
+            _services.GetRequiredService<PartitionTails>()[JournalPartitionQueueMapper.PartitionOf(queueId)], _router.Value, cache, _options, _services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString(), _services.GetRequiredService<LocalQueues>(), TimeProvider.System,
             _services.GetRequiredService<ILoggerFactory>().CreateLogger($"Ates.Streams.{_name}"));
     }
 }

@@ -17,6 +17,12 @@ namespace Ates.Storage.Streams;
 /// batches this queue reads only later, when another agent had delivered them before a handoff.
 /// </para>
 /// <para>
+/// A consumer gets, in one call, every batch of its stream the cache holds when its cursor moves (up to
+/// <see cref="JournalStreamOptions.MaxEventsPerDelivery"/> events): Orleans delivers to a stream one batch at a time, so
+/// what arrives while a consumer is busy is merged into its next call — one call, one decision, one append — instead
+/// of waiting in line a call each. The merged batch carries its last batch's token, so the handshake sees real tokens.
+/// </para>
+/// <para>
 /// Cursors position as Orleans' handshake expects: the first <c>MoveNext</c> of a cursor made at token T returns the
 /// batch at T when the cache has one — else an empty marker batch at T, which the agent skips as "already processed" —
 /// and then every batch of the stream after T. So a token of another read's batching, or of an older epoch (a
@@ -178,14 +184,33 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
         return i < stream.Count && stream[i].Batch.Token.Equals(token) ? stream[i] : null;
     }
 
-    /// <summary>The stream's first batch after <paramref name="after"/>; without a token, its first batch not delivered.</summary>
-    private Entry? Next(StreamId streamId, JournalSequenceToken? after)
+    /// <summary>
+    /// The stream's batches from its first after <paramref name="after"/> (without a token, its first not delivered),
+    /// with the ones that follow it while they fit in one delivery.
+    /// </summary>
+    private List<Entry>? Next(StreamId streamId, JournalSequenceToken? after)
     {
         if (!_byStream.TryGetValue(streamId, out var stream)) return null;
-        if (after is null) return stream.Find(e => !e.IsDelivered);
-        var i = FirstAtOrAfter(stream, after);
-        if (i < stream.Count && stream[i].Batch.Token.Equals(after)) i++;
-        return i < stream.Count ? stream[i] : null;
+        int i;
+        if (after is null)
+        {
+            i = stream.FindIndex(e => !e.IsDelivered);
+            if (i < 0) return null;
+        }
+        else
+        {
+            i = FirstAtOrAfter(stream, after);
+            if (i < stream.Count && stream[i].Batch.Token.Equals(after)) i++;
+            if (i >= stream.Count) return null;
+        }
+        var run = new List<Entry> { stream[i] };
+        var events = stream[i].Batch.Events.Count;
+        for (var j = i + 1; j < stream.Count && events + stream[j].Batch.Events.Count <= options.MaxEventsPerDelivery; j++)
+        {
+            run.Add(stream[j]);
+            events += stream[j].Batch.Events.Count;
+        }
+        return run;
     }
 
     /// <summary>A stream's batches are in token order (each read appends later tokens): a binary search, not a scan.</summary>
@@ -219,7 +244,7 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
         private JournalSequenceToken? _start = start;
         private JournalSequenceToken? _after;
         private JournalBatchContainer? _current;
-        private Entry? _currentEntry;
+        private List<Entry>? _currentEntries;
         private bool _failed;
 
         public IBatchContainer? GetCurrent(out Exception? exception)
@@ -240,20 +265,29 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
                         _failed = false;
                         return true;
                     }
-                    if (_currentEntry is not null) cache.Delivered(_currentEntry);
+                    if (_currentEntries is not null)
+                    {
+                        foreach (var entry in _currentEntries) cache.Delivered(entry);
+                    }
                     _after = _current.Token;
                     _current = null;
-                    _currentEntry = null;
+                    _currentEntries = null;
                 }
                 if (_start is { } start)
                 {
                     _start = null;
-                    _currentEntry = start.Epoch == cache._epoch ? cache.Find(streamId, start) : null;
-                    _current = _currentEntry?.Batch ?? new JournalBatchContainer(streamId, [], start);
+                    var exact = start.Epoch == cache._epoch ? cache.Find(streamId, start) : null;
+                    _currentEntries = exact is null ? null : [exact];
+                    _current = exact?.Batch ?? new JournalBatchContainer(streamId, [], start);
                     return true;
                 }
-                _currentEntry = cache.Next(streamId, _after);
-                _current = _currentEntry?.Batch;
+                _currentEntries = cache.Next(streamId, _after);
+                _current = _currentEntries switch
+                {
+                    null => null,
+                    [var one] => one.Batch,
+                    var run => new JournalBatchContainer(streamId, run.SelectMany(e => e.Batch.Events).ToList(), run[^1].Batch.Token),
+                };
                 return _current is not null;
             }
         }

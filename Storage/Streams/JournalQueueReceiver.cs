@@ -7,28 +7,36 @@ using Orleans.Streams;
 namespace Ates.Storage.Streams;
 
 /// <summary>
-/// Reads the whole journal in commit order, from the queue's checkpoint, through the silo's tail, and keeps what the
-/// subscription routes to streams of this queue (DESIGN.md "one queue per stream": the queue of a delivered event is
-/// the queue mapper's choice for its target stream). Each read gives one batch per target stream. The checkpoint
-/// written is the cache's account of what was delivered; it only moves forward, and only for the current epoch.
+/// Reads one partition of the journal (the queue's number is the partition's) in commit order, from the queue's
+/// checkpoint, through the silo's tail of that partition, and hands each event to the Orleans streams the subscription
+/// routes it to, keyed (target, partition): one queue feeds each stream, as Orleans' handshake needs (DESIGN.md
+/// "Streams"). Each read gives one batch per stream. The checkpoint written is the cache's account of what was
+/// delivered; it only moves forward, and only for the current epoch.
 /// </summary>
 internal sealed class JournalQueueReceiver(
     string subscription,
     QueueId queue,
-    IStreamQueueMapper mapper,
     IJournalStore store,
     JournalTail tail,
     SubscriptionRouter router,
     JournalQueueCache cache,
     JournalStreamOptions options,
     string owner,
+    LocalQueues served,
     TimeProvider time,
     ILogger logger) : IQueueAdapterReceiver
 {
+    private IDisposable? _serving;
+
     private readonly int _queue = (int)queue.GetNumericId();
+    // The stream of each target this queue feeds: made once per target, not per event.
+    private readonly Dictionary<StreamId, StreamId> _streams = [];
     private long _epoch;
     private JournalPosition _position;
     private JournalPosition _flushed;
+    // Whether this receiver has written its checkpoint since it took the queue (or the epoch changed): the first write
+    // names it the owner of a queue whose partition has not moved yet (a queue never checkpointed gets its row then).
+    private bool _written;
     private long _lastFlushAt;
     private long _lastEpochCheckAt;
     private Task _flushing = Task.CompletedTask;
@@ -39,6 +47,8 @@ internal sealed class JournalQueueReceiver(
     {
         var checkpoint = await store.ReadCheckpointAsync(subscription, _queue, cancellationToken);
         Start(checkpoint.Epoch, checkpoint.Position);
+        tail.Attach();
+        _serving = served.Serve(subscription, _queue, Lag);
         logger.LogDebug("{Subscription} queue {Queue} reads from {Position} (epoch {Epoch})", subscription, _queue, checkpoint.Position, checkpoint.Epoch);
     }
 
@@ -46,8 +56,18 @@ internal sealed class JournalQueueReceiver(
     {
         _epoch = epoch;
         _position = _flushed = position;
+        _written = false;
         _lastEpochCheckAt = time.GetTimestamp();
         cache.Reset(epoch, position);
+    }
+
+    /// <summary>What of the partition this queue has not delivered yet, as far as the silo's tail knows it.</summary>
+    private QueueLag Lag()
+    {
+        var delivered = cache.DeliveredThrough();
+        return tail.Following(delivered) is { } following
+            ? new QueueLag(subscription, _queue, following.Count, following.Earliest, Exact: true)
+            : new QueueLag(subscription, _queue, cache.Undelivered, null, Exact: false);
     }
 
     public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount) => GetQueueMessagesAsync(maxCount, CancellationToken.None);
@@ -78,38 +98,47 @@ internal sealed class JournalQueueReceiver(
         }
 
         var groups = new Dictionary<StreamId, List<JournalEvent>>();
+        var order = new List<StreamId>();
         foreach (var e in events)
         {
             var routed = router.RouteOf(e);
             if (routed.Failure is not null)
             {
-                await ParkUnroutableAsync(e, routed.Failure, cancellationToken);
+                await ParkUnroutableAsync(e.Event, routed.Failure, cancellationToken);
                 continue;
             }
-            foreach (var target in routed.Targets) // an array: no enumerator allocated per event and queue
+            foreach (var target in routed.Targets)
             {
-                if (!mapper.GetQueueForStream(target).Equals(queue)) continue;
-                if (!groups.TryGetValue(target, out var batch)) groups[target] = batch = [];
-                batch.Add(e);
+                if (!_streams.TryGetValue(target, out var stream)) _streams[target] = stream = JournalPartitions.StreamOf(target, _queue);
+                if (!groups.TryGetValue(stream, out var batch))
+                {
+                    groups[stream] = batch = [];
+                    order.Add(stream); // streams in the order of their first event
+                }
+                batch.Add(e.Event);
             }
         }
+        if (_streams.Count > MaxKnownStreams) _streams.Clear();
 
-        var batches = groups
-            .Select(g => new JournalBatchContainer(g.Key, g.Value, new JournalSequenceToken(_epoch, g.Value[^1].Position)))
-            .OrderBy(b => b.Events[0].Position)
-            .ToList();
-        _position = events[^1].Position;
+        var batches = new List<JournalBatchContainer>(order.Count);
+        foreach (var stream in order)
+        {
+            var batch = groups[stream];
+            batches.Add(new JournalBatchContainer(stream, batch, new JournalSequenceToken(_epoch, batch[^1].Position)));
+        }
+        _position = events[^1].Event.Position;
         cache.RecordRead(_position, batches);
         return [.. batches];
     }
 
+    private const int MaxKnownStreams = 100_000;
+
     /// <summary>
-    /// An event the route cannot read (it does not decode) is parked once per subscription — by the queue that the
-    /// mapper gives its id — before the queue moves past it; an operator retries it once the cause is fixed.
+    /// An event the route cannot read (it does not decode) is parked — once per subscription, since only the queue of
+    /// its partition reads it — before the queue moves past it; an operator retries it once the cause is fixed.
     /// </summary>
     private async Task ParkUnroutableAsync(JournalEvent e, Exception failure, CancellationToken ct)
     {
-        if (!mapper.GetQueueForStream(StreamId.Create("unroutable", e.EventId.ToString("N"))).Equals(queue)) return;
         var now = time.GetUtcNow();
         await store.ParkAsync(new DeadLetter(Guid.CreateVersion7(), subscription, "", e.EventId, e.StreamId, e.StreamVersion, e.Position, e.Type,
             $"{failure.GetType().Name}: {failure.Message}", 1, now, now), ct);
@@ -132,7 +161,7 @@ internal sealed class JournalQueueReceiver(
     {
         if (!_flushing.IsCompleted) return;
         var delivered = cache.DeliveredThrough();
-        if (delivered <= _flushed || !force && time.GetElapsedTime(_lastFlushAt) < options.CheckpointInterval) return;
+        if (_written && delivered <= _flushed || !force && time.GetElapsedTime(_lastFlushAt) < options.CheckpointInterval) return;
         _lastFlushAt = time.GetTimestamp();
         var epoch = _epoch;
         _flushing = WriteCheckpointAsync(epoch, delivered);
@@ -143,7 +172,7 @@ internal sealed class JournalQueueReceiver(
         try
         {
             await store.AdvanceCheckpointAsync(new SubscriptionCheckpoint(subscription, _queue, epoch, delivered, owner, time.GetUtcNow()));
-            if (epoch == _epoch) _flushed = delivered;
+            if (epoch == _epoch) (_flushed, _written) = (delivered, true);
         }
         catch (Exception ex)
         {
@@ -165,6 +194,8 @@ internal sealed class JournalQueueReceiver(
     /// <summary>Hands the queue back with its checkpoint written as far as delivered.</summary>
     public async Task Shutdown(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        tail.Detach();
+        _serving?.Dispose();
         await _flushing;
         Flush(force: true);
         await _flushing;

@@ -1,17 +1,16 @@
 namespace Ates.Storage.Streams;
 
-/// <summary>Knobs of one subscription (one instance of the journal stream provider).</summary>
+/// <summary>
+/// Knobs of one subscription (one instance of the journal stream provider). Its queues are the journal's partitions
+/// (<see cref="Ates.Journal.JournalPartitions"/>): the unit Orleans' queue balancer spreads over the silos.
+/// </summary>
 public sealed class JournalStreamOptions
 {
-    /// <summary>
-    /// Queues of the subscription: the unit that Orleans' queue balancer spreads over the silos. Every queue reads the
-    /// whole journal (keeping what is routed to it), so more queues cost reads, not parallelism: deliveries to different
-    /// streams of one queue already run side by side. Fixed per deployment.
-    /// </summary>
-    public int Queues { get; set; } = 4;
-
     /// <summary>Journal events one queue reads at a time.</summary>
     public int ReadBatchSize { get; set; } = 512;
+
+    /// <summary>Most events a consumer gets in one call: what accumulated for it while its last call ran, merged.</summary>
+    public int MaxEventsPerDelivery { get; set; } = 1024;
 
     /// <summary>A queue with this many batches not yet delivered stops reading until consumers catch up.</summary>
     public int MaxUndeliveredBatches { get; set; } = 8192;

@@ -1,47 +1,34 @@
-using System.Runtime.CompilerServices;
 using Ates.Journal;
+using Ates.Storage.Journal;
 using Orleans.Runtime;
 
 namespace Ates.Storage.Streams;
 
 /// <summary>
-/// A subscription's route on this silo, computed once per event however many of the subscription's queues read it:
-/// the queues share the journal tail's event objects, so the answer is kept beside each of them.
+/// A subscription's route on this silo: where an event goes. Only the queue of the event's partition reads it, so each
+/// event is routed once per subscription; its decoding is shared by every subscription that reads it (<see cref="TailEvent"/>).
 /// </summary>
-internal sealed class SubscriptionRouter
+internal sealed class SubscriptionRouter(SubscriptionRoute route, IEventSerializer serializer)
 {
     private static readonly StreamId[] Nowhere = [];
-    private readonly ConditionalWeakTable<JournalEvent, Routed> _routed = [];
-    private readonly ConditionalWeakTable<JournalEvent, Routed>.CreateValueCallback _compute;
-    private readonly SubscriptionRoute _route;
-    private readonly IEventSerializer _serializer;
+    private static readonly Routed Unrouted = new(Nowhere, null);
 
-    public SubscriptionRouter(SubscriptionRoute route, IEventSerializer serializer)
+    public SubscriptionRoute Route => route;
+
+    public Routed RouteOf(TailEvent e)
     {
-        _route = route;
-        _serializer = serializer;
-        _compute = Compute; // one delegate for every lookup: a method group would allocate one per call
-    }
-
-    public SubscriptionRoute Route => _route;
-
-    public Routed RouteOf(JournalEvent e) => _routed.GetValue(e, _compute);
-
-    private Routed Compute(JournalEvent e)
-    {
-        if (!_route.TakesEveryType && !_route.Types.Contains(e.Type)) return Unrouted;
+        if (!route.TakesEveryType && !route.Types.Contains(e.Event.Type)) return Unrouted;
         try
         {
-            return new Routed(_route.Targets(e, _route.TakesEveryType ? e : _serializer.Deserialize(e)).Distinct().ToArray(), null);
+            var targets = route.Targets(e.Event, route.TakesEveryType ? e.Event : e.Decoded(serializer)).ToArray();
+            return new Routed(targets.Length <= 1 ? targets : targets.Distinct().ToArray(), null);
         }
         catch (Exception ex)
         {
-            // An event the route cannot read goes nowhere; the queue that owns it parks it (see the receiver).
+            // An event the route cannot read goes nowhere; the receiver parks it.
             return new Routed(Nowhere, ex);
         }
     }
-
-    private static readonly Routed Unrouted = new(Nowhere, null);
 
     /// <summary>Where an event goes, or why it goes nowhere.</summary>
     public sealed record Routed(StreamId[] Targets, Exception? Failure);

@@ -10,7 +10,7 @@ namespace Ates.Storage.Streams;
 
 public sealed record QueueStatus(int Queue, JournalPosition Position, string? Owner, DateTimeOffset UpdatedAt);
 
-/// <param name="Pending">Journal events after the lowest queue checkpoint, counted up to the limit asked for.</param>
+/// <param name="Pending">Journal events after the queues' checkpoints (each in its partition), counted up to the limit asked for.</param>
 public sealed record SubscriptionStatus(string Name, long Epoch, DateTimeOffset Watermark, long Pending, IReadOnlyList<QueueStatus> Queues);
 
 public enum DeadLetterRetryOutcome
@@ -20,7 +20,7 @@ public enum DeadLetterRetryOutcome
     FailedAgain,
 }
 
-/// <param name="Queue">The subscription queue of the letter's target stream (null for an event that could not be routed).</param>
+/// <param name="Queue">The subscription queue (the partition) that delivered the letter's event (null for an event that could not be routed).</param>
 public sealed record ParkedEvent(DeadLetter Letter, int? Queue);
 
 /// <summary>
@@ -33,16 +33,11 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
 
     public IReadOnlyList<string> Names => _names;
 
-    private JournalStreamOptions Options(string subscription) => services.GetRequiredService<IOptionsMonitor<JournalStreamOptions>>().Get(subscription);
-
-    private HashRingBasedStreamQueueMapper Mapper(string subscription) =>
-        new(new HashRingStreamQueueMapperOptions { TotalQueueCount = Options(subscription).Queues }, subscription);
-
-    /// <summary>Every queue's checkpoint; a queue that never wrote one is at the start.</summary>
+    /// <summary>Every queue's checkpoint (a queue reads the partition of its number); a queue that never wrote one is at the start.</summary>
     public async Task<IReadOnlyList<QueueStatus>> QueuesAsync(string subscription, CancellationToken ct = default)
     {
         var written = (await store.ReadCheckpointsAsync(subscription, ct)).ToDictionary(c => c.Queue);
-        return Enumerable.Range(0, Options(subscription).Queues)
+        return Enumerable.Range(0, JournalPartitions.Count)
             .Select(q => written.TryGetValue(q, out var c) ? new QueueStatus(q, c.Position, c.Owner, c.UpdatedAt) : new QueueStatus(q, JournalPosition.Start, null, DateTimeOffset.MinValue))
             .ToList();
     }
@@ -50,9 +45,9 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
     public async Task<DateTimeOffset?> EarliestUndeliveredAsync(string subscription, CancellationToken ct = default)
     {
         DateTimeOffset? earliest = null;
-        foreach (var position in (await QueuesAsync(subscription, ct)).Select(q => q.Position).Distinct())
+        foreach (var queue in await QueuesAsync(subscription, ct))
         {
-            var next = await store.ReadLogAsync(position, 1, ct);
+            var next = await store.ReadPartitionAsync(queue.Queue, queue.Position, 1, ct);
             if (next.Count > 0 && (earliest is null || next[0].Metadata.OccurredAt < earliest)) earliest = next[0].Metadata.OccurredAt;
         }
         return earliest;
@@ -62,11 +57,14 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
     public async Task<DateTimeOffset> WatermarkAsync(string subscription, CancellationToken ct = default) =>
         await EarliestUndeliveredAsync(subscription, ct) ?? time.GetUtcNow();
 
-    /// <summary>True when every queue has delivered the journal as far as it is now.</summary>
+    /// <summary>True when every queue has delivered its partition as far as it is now.</summary>
     public async Task<bool> IsCaughtUpAsync(string subscription, CancellationToken ct = default)
     {
-        var head = await store.ReadHeadAsync(ct);
-        return (await QueuesAsync(subscription, ct)).All(q => q.Position >= head);
+        foreach (var queue in await QueuesAsync(subscription, ct))
+        {
+            if ((await store.ReadPartitionAsync(queue.Queue, queue.Position, 1, ct)).Count > 0) return false;
+        }
+        return true;
     }
 
     public async Task<IReadOnlyList<SubscriptionStatus>> StatusAsync(int countPendingUpTo = 10_000, CancellationToken ct = default)
@@ -75,8 +73,12 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
         foreach (var name in _names)
         {
             var queues = await QueuesAsync(name, ct);
-            var lowest = queues.Min(q => q.Position);
-            var pending = (await store.ReadLogAsync(lowest, countPendingUpTo, ct)).Count;
+            long pending = 0;
+            foreach (var queue in queues)
+            {
+                if (pending >= countPendingUpTo) break;
+                pending += (await store.ReadPartitionAsync(queue.Queue, queue.Position, (int)(countPendingUpTo - pending), ct)).Count;
+            }
             statuses.Add(new SubscriptionStatus(name, await store.ReadEpochAsync(name, ct), await WatermarkAsync(name, ct), pending, queues));
         }
         return statuses;
@@ -84,7 +86,7 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
 
     public async Task<IReadOnlyList<ParkedEvent>> DeadLettersAsync(CancellationToken ct = default) =>
         (await store.ListDeadLettersAsync(ct))
-            .Select(d => new ParkedEvent(d, TargetOf(d) is { } target && _names.Contains(d.Subscription) ? (int)Mapper(d.Subscription).GetQueueForStream(target).GetNumericId() : null))
+            .Select(d => new ParkedEvent(d, TargetOf(d) is not null && _names.Contains(d.Subscription) ? JournalPartitions.Of(d.StreamId) : null))
             .ToList();
 
     /// <summary>Hands the parked event to its consumer once more (re-routed when it could not be routed before).</summary>
@@ -136,10 +138,11 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
         return store.RestartSubscriptionAsync(subscription, ct);
     }
 
+    /// <summary>The consumer's target a letter names ("billing.account/…"; a partitioned stream's partition is dropped).</summary>
     private static StreamId? TargetOf(DeadLetter letter)
     {
         var slash = letter.Target.IndexOf('/');
-        return slash <= 0 ? null : StreamId.Create(letter.Target[..slash], letter.Target[(slash + 1)..]);
+        return slash <= 0 ? null : JournalPartitions.Split(StreamId.Create(letter.Target[..slash], letter.Target[(slash + 1)..])).Target;
     }
 }
 

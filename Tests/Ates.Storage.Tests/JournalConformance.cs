@@ -168,6 +168,46 @@ public abstract class JournalConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_partition_reads_its_streams_events_in_commit_order_from_any_position()
+    {
+        var journal = await OpenAsync();
+        var streams = Enumerable.Range(0, 40).Select(i => $"task/{i}").ToList();
+        streams.Select(JournalPartitions.Of).Distinct().Count().ShouldBe(JournalPartitions.Count, "40 streams land in every partition");
+        for (var round = 0; round < 3; round++)
+            foreach (var stream in streams) await journal.AppendAsync(stream, round, [Event()]);
+        var log = await ReadWholeLogAsync(journal);
+        log.Count.ShouldBe(120);
+
+        for (var partition = 0; partition < JournalPartitions.Count; partition++)
+        {
+            var expected = log.Where(e => JournalPartitions.Of(e.StreamId) == partition).Select(e => e.EventId).ToList();
+            var read = await journal.ReadPartitionAsync(partition, JournalPosition.Start, 1000);
+            read.Select(e => e.EventId).ShouldBe(expected, $"partition {partition}: its events, in commit order");
+            // Paging from the middle: what follows that position in the partition, and no more than asked.
+            var page = await journal.ReadPartitionAsync(partition, read[2].Position, 3);
+            page.Select(e => e.EventId).ShouldBe(expected.Skip(3).Take(3));
+            (await journal.ReadPartitionAsync(partition, read[^1].Position, 10)).ShouldBeEmpty();
+        }
+    }
+
+    [Fact]
+    public async Task Partition_listeners_hear_which_partitions_a_commit_wrote_to_after_it_is_readable()
+    {
+        var journal = await OpenAsync();
+        var stream = "task/heard";
+        var partition = JournalPartitions.Of(stream);
+        var heard = new TaskCompletionSource<(int Partitions, int Readable)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = journal.OnPartitionsAppended(partitions =>
+            heard.TrySetResult((partitions, journal.ReadPartitionAsync(partition, JournalPosition.Start, 10).GetAwaiter().GetResult().Count)));
+
+        await journal.AppendAsync(stream, 0, [Event()]);
+
+        var (partitions, readable) = await heard.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        (partitions & JournalPartitions.SetOf(partition)).ShouldNotBe(0, "the partition written to is named");
+        readable.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Listeners_hear_of_each_commit_after_it_is_readable()
     {
         var journal = await OpenAsync();
@@ -304,7 +344,7 @@ public sealed class SqliteJournalConformance : JournalConformance
 
     protected override Task<IJournalStore?> ReopenAsync()
     {
-        var last = Directory.GetDirectories(_directory).Single();
+        var last = Directory.GetDirectories(_directory).Single(d => Path.GetFileName(d) != "v1");
         return Task.FromResult<IJournalStore?>(Sqlite.SqliteJournal.Open(new Sqlite.SqliteJournalOptions { DataDirectory = last }));
     }
 
@@ -312,6 +352,53 @@ public sealed class SqliteJournalConformance : JournalConformance
     {
         await base.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_journal_file_of_the_first_schema_gets_partitions_and_each_subscription_restarts_where_its_slowest_queue_was()
+    {
+        var folder = Path.Combine(_directory, "v1");
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, Sqlite.SqliteJournal.FileName);
+        var streams = Enumerable.Range(0, 30).Select(i => $"task/{i}").ToList();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            connection.Open();
+            Sqlite.SqliteSchema.Migrate(connection, upTo: 1);
+            using var insert = connection.CreateCommand();
+            insert.CommandText = """
+                insert into events (stream_id, stream_version, event_id, type, version, data, occurred_at) values ($stream, 1, $id, 'thing.happened', 1, x'7b7d', 0);
+                """;
+            foreach (var stream in streams)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$stream", stream);
+                insert.Parameters.AddWithValue("$id", Guid.NewGuid());
+                insert.ExecuteNonQuery();
+            }
+            using var checkpoints = connection.CreateCommand();
+            // billing: four queues of the old layout, the slowest at 12; analytics: a queue never checkpointed.
+            checkpoints.CommandText = """
+                insert into checkpoints (subscription, queue, epoch, tx, seq, owner, updated_at) values
+                    ('billing', 0, 1, 0, 20, 'a', 0), ('billing', 1, 1, 0, 12, 'a', 0), ('billing', 2, 1, 0, 25, 'a', 0), ('billing', 3, 1, 0, 30, 'a', 0),
+                    ('analytics', 0, 1, 0, 20, 'a', 0), ('analytics', 1, 1, 0, 21, 'a', 0), ('analytics', 2, 1, 0, 22, 'a', 0);
+                """;
+            checkpoints.ExecuteNonQuery();
+        }
+
+        await using var journal = Sqlite.SqliteJournal.Open(new Sqlite.SqliteJournalOptions { DataDirectory = folder });
+        var log = await journal.ReadLogAsync(JournalPosition.Start, 100);
+        for (var partition = 0; partition < JournalPartitions.Count; partition++)
+        {
+            (await journal.ReadPartitionAsync(partition, JournalPosition.Start, 100)).Select(e => e.StreamId)
+                .ShouldBe(log.Where(e => JournalPartitions.Of(e.StreamId) == partition).Select(e => e.StreamId), $"partition {partition}");
+        }
+        var billing = await journal.ReadCheckpointsAsync("billing");
+        billing.Select(c => c.Queue).ShouldBe(Enumerable.Range(0, JournalPartitions.Count));
+        billing.ShouldAllBe(c => c.Position == new JournalPosition(0, 12), "every partition starts where the slowest old queue was");
+        (await journal.ReadCheckpointsAsync("analytics")).ShouldBeEmpty("a subscription with a queue that never checkpointed starts over");
+        (await journal.AppendAsync("task/new", 0, [Event()])).NextExpectedVersion.ShouldBe(1);
+        (await journal.ReadPartitionAsync(JournalPartitions.Of("task/new"), log[^1].Position, 10)).Single().StreamId.ShouldBe("task/new");
     }
 
     [Fact]

@@ -13,6 +13,8 @@ namespace Ates.Storage.Tests;
 /// <remarks>
 /// These tests share one class on purpose: xunit runs a class's tests one at a time, and the log's visibility horizon
 /// is the oldest transaction of the whole server, so the test that holds a transaction open must not run beside others.
+/// For the same reason they run on a server of this test process alone: another test process's open transaction on a
+/// shared server would hold back what these tests expect to read at once.
 /// </remarks>
 public sealed class PostgresJournalConformance : JournalConformance
 {
@@ -30,7 +32,7 @@ public sealed class PostgresJournalConformance : JournalConformance
 
     private async Task<string> CreateDatabaseAsync()
     {
-        var connectionString = await (await PostgresTestServer.SharedAsync()).CreateDatabaseAsync();
+        var connectionString = await (await PostgresTestServer.PrivateAsync()).CreateDatabaseAsync();
         _databases.Add(connectionString);
         return connectionString;
     }
@@ -39,7 +41,7 @@ public sealed class PostgresJournalConformance : JournalConformance
     {
         await base.DisposeAsync();
         if (_databases.Count == 0) return;
-        var server = await PostgresTestServer.SharedAsync();
+        var server = await PostgresTestServer.PrivateAsync();
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         foreach (var database in _databases)
@@ -97,8 +99,9 @@ public sealed class PostgresJournalConformance : JournalConformance
     public async Task A_tail_finds_events_an_unrelated_transaction_held_back_even_when_no_commit_follows_to_wake_it()
     {
         var journal = await OpenAsync();
-        await using var tail = new JournalTail(journal);
-        var head = await tail.ReadHeadAsync();
+        await using var tail = JournalTail.OfLog(journal);
+        tail.Attach();
+        var head = await journal.ReadHeadAsync();
 
         // A write that is no append (a checkpoint, Orleans' heartbeat, autovacuum's analyze) holds the horizon back...
         await using var connection = new NpgsqlConnection(Unpooled(_connectionString!));
@@ -116,7 +119,7 @@ public sealed class PostgresJournalConformance : JournalConformance
         while (seen.Count == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
         {
             await tail.WaitForNewerAsync(head, TimeSpan.FromMilliseconds(200));
-            seen = await tail.ReadAsync(head, 10);
+            seen = (await tail.ReadAsync(head, 10)).Select(e => e.Event).ToList();
         }
         seen.Select(e => e.StreamId).ShouldBe(["held/1"], $"the tail found nothing in {waited.Elapsed}");
         waited.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(3));
@@ -188,6 +191,78 @@ public sealed class PostgresJournalConformance : JournalConformance
 
         await heard.Task.WaitAsync(TimeSpan.FromSeconds(10));
         (await other.ReadLogAsync(JournalPosition.Start, 10)).Single().StreamId.ShouldBe("s/1");
+    }
+
+    [Fact]
+    public async Task The_partition_column_is_the_function_the_silos_compute()
+    {
+        var journal = await OpenAsync();
+        var streams = Enumerable.Range(0, 300).Select(i => $"{(i % 3 == 0 ? "account" : "task")}/{Guid.NewGuid()}").Append("users/singleton").Append("ünïcode/Ⅻ").ToList();
+        await Task.WhenAll(streams.Select(s => journal.AppendAsync(s, 0, [Event()])));
+        await using var connection = new NpgsqlConnection(Unpooled(_connectionString!));
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("select stream_id, partition from ates_events", connection);
+        await using var rows = await read.ExecuteReaderAsync();
+        var checkedRows = 0;
+        while (await rows.ReadAsync())
+        {
+            rows.GetInt16(1).ShouldBe((short)JournalPartitions.Of(rows.GetString(0)), rows.GetString(0));
+            checkedRows++;
+        }
+        checkedRows.ShouldBe(streams.Count);
+    }
+
+    [Fact]
+    public async Task A_database_of_the_schema_before_partitions_gets_them_and_each_subscription_restarts_where_its_slowest_queue_was()
+    {
+        var connectionString = await CreateDatabaseAsync();
+        var streams = Enumerable.Range(0, 30).Select(i => $"task/{i}").ToList();
+        await using (var connection = new NpgsqlConnection(Unpooled(connectionString)))
+        {
+            await connection.OpenAsync();
+            async Task RunAsync(string sql)
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+            await RunAsync("create table ates_schema_versions (version int primary key, name text not null, applied_at timestamptz not null default now())");
+            foreach (var (version, name, sql) in PostgresSchema.Scripts.Where(s => s.Version < 3))
+            {
+                await RunAsync(sql);
+                await using var record = new NpgsqlCommand("insert into ates_schema_versions (version, name) values (@v, @n)", connection);
+                record.Parameters.AddWithValue("v", version);
+                record.Parameters.AddWithValue("n", name);
+                await record.ExecuteNonQueryAsync();
+            }
+            foreach (var stream in streams)
+            {
+                await using var insert = new NpgsqlCommand("""
+                    insert into ates_streams (stream_id, version) values (@s, 1);
+                    insert into ates_events (stream_id, stream_version, event_id, type, version, data, occurred_at) values (@s, 1, gen_random_uuid(), 'thing.happened', 1, '\x7b7d', now());
+                    """, connection);
+                insert.Parameters.AddWithValue("s", stream);
+                await insert.ExecuteNonQueryAsync();
+            }
+            // billing: four queues of the old layout, the slowest at (tx 5, position 12); analytics: a queue never checkpointed.
+            await RunAsync("""
+                insert into ates_checkpoints (subscription, queue, epoch, tx, position, owner, updated_at) values
+                    ('billing', 0, 1, 5, 20, 'a', now()), ('billing', 1, 1, 5, 12, 'a', now()), ('billing', 2, 1, 6, 1, 'a', now()), ('billing', 3, 1, 5, 30, 'a', now()),
+                    ('analytics', 0, 1, 5, 20, 'a', now()), ('analytics', 1, 1, 5, 21, 'a', now())
+                """);
+        }
+
+        await using var journal = await PostgresJournal.OpenAsync(new PostgresJournalOptions { ConnectionString = connectionString });
+        var log = await ReadWholeLogAsync(journal);
+        log.Count.ShouldBe(streams.Count);
+        for (var partition = 0; partition < JournalPartitions.Count; partition++)
+        {
+            (await journal.ReadPartitionAsync(partition, JournalPosition.Start, 100)).Select(e => e.StreamId)
+                .ShouldBe(log.Where(e => JournalPartitions.Of(e.StreamId) == partition).Select(e => e.StreamId), $"partition {partition}");
+        }
+        var billing = await journal.ReadCheckpointsAsync("billing");
+        billing.Select(c => c.Queue).ShouldBe(Enumerable.Range(0, JournalPartitions.Count));
+        billing.ShouldAllBe(c => c.Position == new JournalPosition(5, 12), "every partition starts where the slowest old queue was");
+        (await journal.ReadCheckpointsAsync("analytics")).ShouldBeEmpty("a subscription with a queue that never checkpointed starts over");
     }
 
     [Fact]

@@ -42,7 +42,8 @@ public sealed class ProbeCluster : IAsyncDisposable
 
     public Subscriptions Subscriptions => Cluster.GetActiveSilos().First().ServiceProvider.GetRequiredService<Subscriptions>();
 
-    public static async Task<ProbeCluster> StartAsync(int silos = 1, int queues = 4, IJournalStore? journal = null)
+    /// <param name="quietSubscriptions">More subscriptions that read the journal but route nothing (they share the silo's tails).</param>
+    public static async Task<ProbeCluster> StartAsync(int silos = 1, IJournalStore? journal = null, int quietSubscriptions = 0)
     {
         journal ??= new InMemoryJournal();
         var log = new ProbeLog();
@@ -54,12 +55,18 @@ public sealed class ProbeCluster : IAsyncDisposable
             silo.AddJournal(journal);
             silo.AddJournalSubscription(Subscription, o =>
             {
-                o.Queues = queues;
                 o.EpochCheckInterval = TimeSpan.FromMilliseconds(100);
                 o.CheckpointInterval = TimeSpan.FromMilliseconds(20);
             });
+            for (var q = 0; q < quietSubscriptions; q++) silo.AddJournalSubscription($"quiet{q}");
             silo.ConfigureServices(services =>
             {
+                for (var q = 0; q < quietSubscriptions; q++)
+                {
+                    var name = $"quiet{q}";
+                    services.AddKeyedSingleton(name, new SubscriptionRoute(name, new HashSet<string> { "probe.event" }, (_, _) => [],
+                        (grains, target) => grains.GetGrain<IProbeConsumer>(target.GetKeyAsString()).AsReference<IJournalConsumer>()));
+                }
                 services.AddSingleton(log);
                 services.AddSingleton<IEventSerializer>(new JsonEventSerializer([typeof(ProbeEvent)]));
                 services.AddKeyedSingleton(Subscription, new SubscriptionRoute(Subscription, new HashSet<string> { "probe.event" },
@@ -140,6 +147,11 @@ public sealed class ProbeLog
 
     public int BatchesOf(string target) => _batches.GetValueOrDefault(target);
 
+    private readonly ConcurrentDictionary<string, bool> _delivering = new();
+
+    /// <summary>A delivery to the target has begun and not ended.</summary>
+    public bool Delivering(string target) => _delivering.GetValueOrDefault(target);
+
     public IReadOnlyCollection<string> Targets => _received.Keys.ToList();
 
     /// <summary>Deliveries to the target throw until it is healed.</summary>
@@ -152,7 +164,21 @@ public sealed class ProbeLog
 
     public async Task OnDeliveryAsync(string target, IReadOnlyList<JournalEvent> events)
     {
-        if (_slow.TryGetValue(target, out var delay)) await Task.Delay(delay);
+        _delivering[target] = true;
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        try
+        {
+            await DeliverAsync(target, events);
+        }
+        finally
+        {
+            _delivering[target] = false;
+        }
+    }
+
+    private async Task DeliverAsync(string target, IReadOnlyList<JournalEvent> events)
+    {
+        if (_slow.TryGetValue(target, out var delay)) await Task.Delay(delay); // the consumer's own slowness under test
         if (_failing.ContainsKey(target))
         {
             Interlocked.Increment(ref Failures);
@@ -171,7 +197,7 @@ public sealed class ProbeLog
 public interface IProbeConsumer : IGrainWithStringKey, IJournalConsumer;
 
 /// <summary>A consumer of the probe subscription: records every batch it is handed, in order.</summary>
-[ImplicitStreamSubscription(ProbeCluster.Namespace)]
+[ImplicitStreamSubscription(ProbeCluster.Namespace, JournalPartitions.TargetMapper)]
 public sealed class ProbeConsumerGrain(ProbeLog log) : Grain, IProbeConsumer, IStreamSubscriptionObserver, IAsyncBatchObserver<JournalEvent>
 {
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => await handleFactory.Create<JournalEvent>().ResumeAsync(this);

@@ -3,13 +3,27 @@ using Ates.Storage.Memory;
 
 namespace Ates.Storage.Tests.Streams;
 
-/// <summary>An in-memory journal that records every checkpoint move asked of it, and whether it moved.</summary>
+/// <summary>An in-memory journal that records every checkpoint move asked of it, and whether it moved, and counts the events its partition reads return.</summary>
 public sealed class RecordingJournal : IJournalStore
 {
     private readonly InMemoryJournal _inner = new();
     private readonly ConcurrentQueue<(int Queue, JournalPosition Position, string? Owner, bool Moved)> _moves = new();
 
     public IReadOnlyList<(int Queue, JournalPosition Position, string? Owner, bool Moved)> Moves => _moves.ToList();
+
+    private long _partitionRowsRead;
+
+    /// <summary>Events returned by partition reads so far (what PostgreSQL would count as rows fetched).</summary>
+    public long PartitionRowsRead => Interlocked.Read(ref _partitionRowsRead);
+
+    public async Task<IReadOnlyList<JournalEvent>> ReadPartitionAsync(int partition, JournalPosition after, int maxCount, CancellationToken ct = default)
+    {
+        var events = await _inner.ReadPartitionAsync(partition, after, maxCount, ct);
+        Interlocked.Add(ref _partitionRowsRead, events.Count);
+        return events;
+    }
+
+    public IDisposable OnPartitionsAppended(Action<int> appended) => _inner.OnPartitionsAppended(appended);
 
     public async Task<bool> AdvanceCheckpointAsync(SubscriptionCheckpoint checkpoint, CancellationToken ct = default)
     {

@@ -7,65 +7,124 @@ using Xunit.Abstractions;
 namespace Ates.Storage.Tests.Streams;
 
 /// <summary>
-/// The journal stream provider on Orleans (DESIGN.md "Streams"): order per stream, a grain's events of one read in one
-/// call, never a skipped event, checkpoints that only move forward and never past an undelivered event, dead letters
-/// for what cannot be routed, a rebuild from zero, and a silo killed in the middle of a delivery.
+/// The journal stream provider on Orleans (DESIGN.md "Streams"): queues are the journal's partitions, each event read
+/// once per silo; order per source stream, a grain's events of one read in one call and what piles up while it is busy
+/// merged into its next call, never a skipped event, checkpoints that only move forward and never past an undelivered
+/// event, dead letters for what cannot be routed, a rebuild from zero, and a silo killed in the middle of a delivery.
 /// </summary>
 public sealed class StreamProviderTests(ITestOutputHelper output)
 {
-    private static int QueueOf(string target, int queues = 4) =>
-        (int)new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = queues }, ProbeCluster.Subscription)
-            .GetQueueForStream(StreamId.Create(ProbeCluster.Namespace, target)).GetNumericId();
+    /// <summary>The queue that reads a source stream's events: its partition's.</summary>
+    private static int QueueOf(string source) => JournalPartitions.Of(source);
+
+    /// <summary>A source stream name of the given partition, or of any other.</summary>
+    private static string SourceIn(int partition, string prefix = "source", bool other = false) =>
+        Enumerable.Range(0, 1000).Select(i => $"{prefix}/{i}").First(s => (JournalPartitions.Of(s) == partition) != other);
 
     private static ProbeEvent[] Events(string target, int from, int count) => Enumerable.Range(from, count).Select(n => new ProbeEvent(target, n)).ToArray();
 
     [Fact]
-    public async Task Each_stream_gets_its_events_once_in_journal_order_and_one_appends_events_arrive_in_one_call()
+    public async Task Each_target_gets_every_event_once_in_order_per_source_stream_and_one_appends_events_arrive_in_one_call()
     {
         await using var probe = await ProbeCluster.StartAsync();
-        var expected = new Dictionary<string, List<Guid>>();
+        var expected = new Dictionary<string, List<JournalEvent>>();
+        var sources = Enumerable.Range(0, 7).Select(i => $"source/{i}").ToList();
+        sources.Select(JournalPartitions.Of).Distinct().Count().ShouldBeGreaterThan(1, "the sources span several partitions");
         for (var round = 0; round < 20; round++)
         {
             for (var t = 0; t < 10; t++)
             {
                 var target = $"t{t}";
-                // Each target's events come from several journal streams, interleaved with the other targets'.
-                var stored = await probe.AppendAsync($"source/{(round + t) % 7}", new ProbeEvent(target, round));
-                (expected.TryGetValue(target, out var list) ? list : expected[target] = []).AddRange(stored.Select(e => e.EventId));
+                // Each target's events come from several journal streams in several partitions, interleaved with the other targets'.
+                var stored = await probe.AppendAsync(sources[(round + t) % 7], new ProbeEvent(target, round));
+                (expected.TryGetValue(target, out var list) ? list : expected[target] = []).AddRange(stored);
             }
         }
         var together = await probe.AppendAsync("source/batch", Events("batched", 0, 10));
 
         await probe.UntilAsync(() => expected.All(x => probe.Log.ReceivedBy(x.Key).Count >= x.Value.Count) && probe.Log.ReceivedBy("batched").Count >= 10);
 
-        foreach (var (target, ids) in expected) probe.Log.ReceivedBy(target).Select(e => e.EventId).ShouldBe(ids, $"{target} in journal order, each once");
+        foreach (var (target, events) in expected)
+        {
+            var received = probe.Log.ReceivedBy(target);
+            received.Select(e => e.EventId).Order().ShouldBe(events.Select(e => e.EventId).Order(), $"{target}: every event once");
+            foreach (var source in sources)
+            {
+                received.Where(e => e.StreamId == source).Select(e => e.EventId)
+                    .ShouldBe(events.Where(e => e.StreamId == source).Select(e => e.EventId), $"{target}: {source}'s events in journal order");
+            }
+        }
         probe.Log.ReceivedBy("batched").Select(e => e.EventId).ShouldBe(together.Select(e => e.EventId));
         probe.Log.BatchesOf("batched").ShouldBe(1, "one append's events for one grain come in one call");
         await probe.CaughtUpAsync();
     }
 
     [Fact]
+    public async Task What_piles_up_for_a_busy_consumer_comes_merged_in_its_next_call_in_order()
+    {
+        await using var probe = await ProbeCluster.StartAsync();
+        probe.Log.Slow("busy", TimeSpan.FromMilliseconds(300));
+        var first = await probe.AppendAsync("source/busy", new ProbeEvent("busy", 0));
+        await probe.UntilAsync(() => probe.Log.Delivering("busy"), what: "the first delivery under way");
+        // Twenty appends, twenty reads at most, while the consumer is still busy with the first.
+        var rest = new List<JournalEvent>();
+        for (var n = 1; n <= 20; n++) rest.AddRange(await probe.AppendAsync("source/busy", new ProbeEvent("busy", n)));
+
+        await probe.UntilAsync(() => probe.Log.ReceivedBy("busy").Count >= 21);
+        probe.Log.ReceivedBy("busy").Select(e => e.EventId).ShouldBe(first.Concat(rest).Select(e => e.EventId), "each once, in journal order");
+        probe.Log.BatchesOf("busy").ShouldBeLessThanOrEqualTo(3, "what arrived while the consumer was busy comes in one call, not a call each");
+        output.WriteLine($"21 events in {probe.Log.BatchesOf("busy")} calls");
+        await probe.CaughtUpAsync();
+    }
+
+    [Fact]
+    public async Task A_silo_reads_each_event_of_a_partition_once_however_many_subscriptions_read_it()
+    {
+        var journal = new RecordingJournal();
+        await using var probe = await ProbeCluster.StartAsync(journal: journal, quietSubscriptions: 3);
+        await probe.AppendAsync("source/warm", new ProbeEvent("warm", 0));
+        await probe.UntilAsync(() => probe.Log.ReceivedBy("warm").Count == 1);
+        await probe.CaughtUpAsync();
+        var before = journal.PartitionRowsRead;
+
+        var appended = 0;
+        for (var round = 0; round < 40; round++)
+        {
+            appended += (await probe.AppendAsync($"source/{round % 11}", Events($"t{round % 5}", round, 3))).Count;
+        }
+        await probe.UntilAsync(() => Enumerable.Range(0, 5).Sum(t => probe.Log.ReceivedBy($"t{t}").Count) == appended);
+        await probe.CaughtUpAsync();
+
+        var read = journal.PartitionRowsRead - before;
+        output.WriteLine($"{appended} events appended, {read} rows read by 4 subscriptions' queues and the checks of this test");
+        // Four subscriptions read every partition; one tail per partition reads each event once. The test's own
+        // caught-up checks read a row per partition now and then; without the shared tail it would be 4 × 120 and more.
+        read.ShouldBeLessThan(appended * 2);
+    }
+
+    [Fact]
     public async Task A_consumer_that_keeps_failing_is_retried_until_it_passes_never_skipped_and_its_queue_does_not_checkpoint_past_it()
     {
         await using var probe = await ProbeCluster.StartAsync();
-        const string sick = "sick";
-        var well = Enumerable.Range(0, 40).Select(i => $"well{i}").First(t => QueueOf(t) != QueueOf(sick));
-        var neighbour = Enumerable.Range(0, 40).Select(i => $"near{i}").First(t => QueueOf(t) == QueueOf(sick));
-        await probe.AppendAsync("source/warmup", new ProbeEvent(well, -1));
+        const string sick = "sick", well = "well", neighbour = "near";
+        var sickSource = SourceIn(0);
+        var neighbourSource = SourceIn(0, "other"); // the same partition, so the same queue as the sick stream
+        var wellSource = SourceIn(0, other: true);
+        await probe.AppendAsync(wellSource, new ProbeEvent(well, -1));
         await probe.UntilAsync(() => probe.Log.ReceivedBy(well).Count == 1);
 
         probe.Log.Fail(sick);
-        var sickEvents = await probe.AppendAsync("source/a", Events(sick, 0, 5));
-        var others = await probe.AppendAsync("source/b", [.. Events(well, 0, 5), .. Events(neighbour, 0, 5)]);
+        var sickEvents = await probe.AppendAsync(sickSource, Events(sick, 0, 5));
+        var wellEvents = await probe.AppendAsync(wellSource, Events(well, 0, 5));
+        await probe.AppendAsync(neighbourSource, Events(neighbour, 0, 5));
 
         // The other streams go on, its neighbour in the same queue included, while the sick one fails.
         await probe.UntilAsync(() => probe.Log.ReceivedBy(well).Count == 6 && probe.Log.ReceivedBy(neighbour).Count == 5);
         probe.Log.ReceivedBy(sick).ShouldBeEmpty();
         // The well queue checkpoints past everything; the sick one stops short of the sick stream's first event.
-        await probe.UntilCheckpointAsync(QueueOf(well), others[^1].Position);
-        await probe.UntilCheckpointAsync(QueueOf(sick), sickEvents[0].Position.Previous());
+        await probe.UntilCheckpointAsync(QueueOf(wellSource), wellEvents[^1].Position);
         await probe.UntilAsync(() => probe.Log.Failures >= 4, what: "four failed deliveries");
-        var checkpoint = await probe.Journal.ReadCheckpointAsync(ProbeCluster.Subscription, QueueOf(sick));
+        var checkpoint = await probe.Journal.ReadCheckpointAsync(ProbeCluster.Subscription, QueueOf(sickSource));
         checkpoint.Position.ShouldBeLessThan(sickEvents[0].Position, "the queue must not checkpoint past an event it has not delivered");
         probe.Log.ReceivedBy(sick).ShouldBeEmpty("still failing");
 
@@ -183,7 +242,7 @@ public sealed class StreamProviderTests(ITestOutputHelper output)
         await probe.Journal.ParkAsync(new DeadLetter(Guid.CreateVersion7(), ProbeCluster.Subscription, $"{ProbeCluster.Namespace}/x", e.EventId, e.StreamId,
             e.StreamVersion, e.Position, e.Type, "refused once", 1, now, now));
         var parked = (await probe.Subscriptions.DeadLettersAsync()).Single();
-        parked.Queue.ShouldBe(QueueOf("x"));
+        parked.Queue.ShouldBe(QueueOf("source/a"));
 
         (await probe.Subscriptions.RetryAsync(parked.Letter.Id)).Outcome.ShouldBe(DeadLetterRetryOutcome.Delivered);
         probe.Log.ReceivedBy("x").Count.ShouldBe(2);
@@ -194,8 +253,5 @@ public sealed class StreamProviderTests(ITestOutputHelper output)
 
 internal static class ProbeEvents
 {
-    /// <summary>The position just before this one in an in-memory journal (positions there are 1, 2, 3, …).</summary>
-    public static JournalPosition Previous(this JournalPosition position) => position with { Seq = position.Seq - 1 };
-
     public static int N(this JournalEvent e) => System.Text.Json.JsonSerializer.Deserialize<ProbeEvent>(e.Data, JsonEventSerializer.Options)!.N;
 }
