@@ -37,6 +37,13 @@ public interface IUserRegistryGrain : IGrainWithStringKey
     /// <summary>Users who may be given tasks now (rule: every role but admin and manager).</summary>
     [ReadOnly]
     Task<IReadOnlyList<Guid>> AssignableUserIds();
+
+    /// <summary>
+    /// The process behind <paramref name="watcher"/> keeps users and sessions (<see cref="UserDirectory"/>): tell it of
+    /// every change before answering the command that made it. Called again every few seconds; forgotten after 30 s.
+    /// </summary>
+    [AlwaysInterleave]
+    Task Watch(IUserDirectoryWatcher watcher);
 }
 
 [Alias("ates.task")]

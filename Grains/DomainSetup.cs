@@ -33,6 +33,8 @@ public static class DomainSetup
             services.AddSingleton(options);
             services.AddSingleton(_ => new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(options.BusinessTimeZone), options.Clock));
             services.TryAddSingleton(_ => RandomSource.Shared());
+            services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton<UserDirectory>();
             services.AddSingleton(DomainEvents.Serializer());
             services.AddSingleton<IEventSerializer>(sp => sp.GetRequiredService<JsonEventSerializer>());
             // Every route, the integration feed's too: a silo runs the subscriptions it adds (AddJournalSubscription).

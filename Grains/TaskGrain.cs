@@ -23,7 +23,7 @@ public sealed class TaskState
 
 /// <summary>A task: rules 1, 2, 4 (per task) and 5. Billing hears of it only through the task events.</summary>
 [GrainType("task")]
-public sealed class TaskGrain(RandomSource random) : EventSourcedGrain<TaskState, object>, ITaskGrain
+public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventSourcedGrain<TaskState, object>, ITaskGrain
 {
     protected override void TransitionState(TaskState state, object e)
     {
@@ -53,7 +53,7 @@ public sealed class TaskGrain(RandomSource random) : EventSourcedGrain<TaskState
     {
         var (title, jiraId, description) = TaskRules.Validate(task);
         if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
-        var assignable = await GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key).AssignableUserIds();
+        var assignable = await users.AssignableAsync();
         if (assignable.Count == 0) throw new DomainException(DomainError.Conflict, "There is nobody to assign the task to: every user is an admin or a manager.");
 
         var taskId = this.GetPrimaryKey();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
 using System.Net.Mail;
 using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
@@ -24,8 +26,13 @@ public sealed record UserSession(Guid UserId, DateTimeOffset StartedAt);
 /// is a session lookup.
 /// </summary>
 [GrainType("users")]
-public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, object>, IUserRegistryGrain
+public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : EventSourcedGrain<UserRegistryState, object>, IUserRegistryGrain
 {
+    /// <summary>How long a watching process may take to hear of a change before the command answers anyway (it forgets within a second).</summary>
+    private static readonly TimeSpan TellWithin = TimeSpan.FromMilliseconds(500);
+
+    private readonly ObserverManager<IUserDirectoryWatcher> _watchers = new(TimeSpan.FromSeconds(30), logger);
+
     /// <summary>Longest a session lives, however active: a cookie slides for 8 h at a time, a token lasts 1 h.</summary>
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromDays(7);
 
@@ -68,7 +75,7 @@ public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, obj
             state.Sessions.Remove(id);
     }
 
-    public Task<UserDto> Register(string email, string name, string role, string passwordHash)
+    public async Task<UserDto> Register(string email, string name, string role, string passwordHash)
     {
         var errors = new Dictionary<string, string[]>();
         email = email?.Trim() ?? "";
@@ -80,41 +87,51 @@ public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, obj
         if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The user is not valid.", errors);
 
         var id = Guid.CreateVersion7(Calendar.Now);
-        return Decide(() =>
+        var user = await Decide(() =>
         {
             if (State.ByEmail.ContainsKey(email.ToLowerInvariant())) throw new DomainException(DomainError.Conflict, $"The email {email} is taken.");
             Raise(new UserRegistered(id, email, name.Trim(), role, passwordHash));
             return State.Users[id].User;
         });
+        if (Roles.IsAssignable(role)) await TellAsync(w => w.AssignableChanged());
+        return user;
     }
 
-    public Task<UserDto> ChangeRole(Guid userId, string role)
+    public async Task<UserDto> ChangeRole(Guid userId, string role)
     {
         if (!Roles.IsKnown(role)) throw DomainException.Invalid("role", $"The role is one of {string.Join(", ", Roles.All)}.");
-        return Decide(() =>
+        var user = await Decide(() =>
         {
             if (!State.Users.TryGetValue(userId, out var user)) throw new DomainException(DomainError.NotFound, "No such user.");
             if (user.User.Role != role) Raise(new UserRoleChanged(userId, role));
             return State.Users[userId].User;
         });
+        await TellAsync(w => w.UserChanged(userId), w => w.AssignableChanged());
+        return user;
     }
 
-    public Task<UserDto> SetDisabled(Guid actorId, Guid userId, bool disabled)
+    public async Task<UserDto> SetDisabled(Guid actorId, Guid userId, bool disabled)
     {
         if (actorId == userId && disabled) throw new DomainException(DomainError.Conflict, "You cannot disable yourself; ask another admin.");
-        return Decide(() =>
+        var user = await Decide(() =>
         {
             if (!State.Users.TryGetValue(userId, out var user)) throw new DomainException(DomainError.NotFound, "No such user.");
             if (user.User.Disabled != disabled) Raise(new UserDisabledChanged(userId, disabled));
             return State.Users[userId].User;
         });
+        await TellAsync(w => w.UserChanged(userId), w => w.AssignableChanged());
+        return user;
     }
 
-    public Task ChangePassword(Guid userId, string passwordHash, Guid? keptSessionId) => Decide(() =>
+    public async Task ChangePassword(Guid userId, string passwordHash, Guid? keptSessionId)
     {
-        if (!State.Users.ContainsKey(userId)) throw new DomainException(DomainError.NotFound, "No such user.");
-        Raise(new UserPasswordChanged(userId, passwordHash, keptSessionId));
-    });
+        await Decide(() =>
+        {
+            if (!State.Users.ContainsKey(userId)) throw new DomainException(DomainError.NotFound, "No such user.");
+            Raise(new UserPasswordChanged(userId, passwordHash, keptSessionId));
+        });
+        await TellAsync(w => w.UserChanged(userId));
+    }
 
     public Task<Guid?> StartSession(Guid userId)
     {
@@ -127,10 +144,47 @@ public sealed class UserRegistryGrain : EventSourcedGrain<UserRegistryState, obj
         });
     }
 
-    public Task EndSession(Guid userId, Guid sessionId) => Decide(() =>
+    public async Task EndSession(Guid userId, Guid sessionId)
     {
-        if (State.Sessions.TryGetValue(sessionId, out var session) && session.UserId == userId) Raise(new UserSessionEnded(userId, sessionId));
-    });
+        await Decide(() =>
+        {
+            if (State.Sessions.TryGetValue(sessionId, out var session) && session.UserId == userId) Raise(new UserSessionEnded(userId, sessionId));
+        });
+        await TellAsync(w => w.UserChanged(userId));
+    }
+
+    public Task Watch(IUserDirectoryWatcher watcher)
+    {
+        _watchers.Subscribe(watcher, watcher);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Tells every watching process of a confirmed change, all at once, before the command answers; a process that does
+    /// not answer within <see cref="TellWithin"/> (it died, or is cut off) forgets on its own within a second.
+    /// </summary>
+    private async Task TellAsync(params Func<IUserDirectoryWatcher, Task>[] words)
+    {
+        _watchers.ClearExpired();
+        var told = new List<Task>();
+        foreach (var watcher in _watchers)
+        {
+            foreach (var word in words) told.Add(Tell(watcher, word));
+        }
+        await Task.WhenAll(told);
+
+        async Task Tell(IUserDirectoryWatcher watcher, Func<IUserDirectoryWatcher, Task> word)
+        {
+            try
+            {
+                await word(watcher).WaitAsync(TellWithin);
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "A process watching the user registry did not hear of a change in time");
+            }
+        }
+    }
 
     public Task<UserDto?> GetSession(Guid userId, Guid sessionId) => Task.FromResult(
         State.Sessions.TryGetValue(sessionId, out var session) && session.UserId == userId && session.StartedAt + SessionLifetime > Calendar.Now

@@ -77,7 +77,7 @@ public static class LiveApi
         response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass each message on at once
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        var registry = grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
+        var directory = context.RequestServices.GetRequiredService<UserDirectory>();
         var head = await context.RequestServices.GetRequiredService<IEventJournal>().ReadHeadAsync(ct);
         // Catching up: from the client's last id, if this journal has it and it is not too far back; events older than
         // the resume window are skipped on the way (the business clock's "now", as event times are).
@@ -93,7 +93,7 @@ public static class LiveApi
         while (!ct.IsCancellationRequested)
         {
             // What the caller may see follows their current session and role, as on every other route.
-            var current = await registry.GetSession(me.Id, Auth.SessionOf(context.User)!.Value.SessionId);
+            var current = await directory.SessionAsync(me.Id, Auth.SessionOf(context.User)!.Value.SessionId);
             if (current is null) return;
             var events = await tail.ReadAsync(position, 512, ct);
             foreach (var read in events)

@@ -91,13 +91,14 @@ public static class Auth
 
     /// <summary>
     /// The signed-in user as the registry knows them now: null if the credentials name nobody, or their session has
-    /// ended (logout, password change, disabled user) — on whichever silo or frontend that happened.
+    /// ended (logout, password change, disabled user) — on whichever silo or frontend that happened. Asked of this
+    /// process's <see cref="UserDirectory"/>, which the registry tells of every such change before it answers it.
     /// </summary>
     public static async Task<UserDto?> CurrentUserAsync(HttpContext context)
     {
         if (context.Items.TryGetValue(typeof(UserDto), out var cached)) return (UserDto?)cached;
         var user = SessionOf(context.User) is { } session
-            ? await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key).GetSession(session.UserId, session.SessionId)
+            ? await context.RequestServices.GetRequiredService<UserDirectory>().SessionAsync(session.UserId, session.SessionId)
             : null;
         context.Items[typeof(UserDto)] = user;
         return user;

@@ -27,6 +27,8 @@ public static class GatewaySetup
         builder.Services.TryAddSingleton(_ => new BusinessCalendar(TimeZoneInfo.FindSystemTimeZoneById(settings.BusinessTimeZone), settings.BusinessClock()));
         builder.Services.AddSingleton<DomainQueries>();
         builder.Services.AddSingleton<People>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<UserDirectory>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             // Strict bodies: a member the request does not have is a 400 naming it, not silently ignored.
