@@ -34,15 +34,19 @@ public sealed class TelemetryTests(ITestOutputHelper output)
         var assignee = created.GetProperty("assigneeId").GetGuid();
 
         Activity[] Snapshot() { lock (spans) return spans.ToArray(); }
-        var request = Snapshot().Single(s => s.TraceId == trace && s.Kind == ActivityKind.Server && s.GetTagItem("http.route") as string == "/api/tasks/");
-        // Billing follows through the stream; its span ends once the ledger entry is appended.
-        await WaitAsync(() => Snapshot().Any(s => s.TraceId == trace && s.OperationName == "journal append" && (s.GetTagItem("ates.stream") as string) == $"account/{assignee:N}"));
+        bool IsRequest(Activity s) => s.Kind == ActivityKind.Server && s.GetTagItem("http.route") as string == "/api/tasks/";
+        bool IsLedgerAppend(Activity s) => s.OperationName == "journal append" && (s.GetTagItem("ates.stream") as string) == $"account/{assignee:N}";
+        // A span is exported when it ends, on whichever thread ends it: the request's may end after its response reached
+        // us, and billing's delivery ends after the ledger entry's append inside it. Wait for all three.
+        await WaitAsync(() => Snapshot().Where(s => s.TraceId == trace).ToList() is var t
+                              && t.Any(IsRequest) && t.Any(IsLedgerAppend) && t.Any(s => s.OperationName == "billing deliver"));
 
         var inTrace = Snapshot().Where(s => s.TraceId == trace).ToList();
+        var request = inTrace.Single(IsRequest);
         foreach (var line in Tree(inTrace, request, 0)) output.WriteLine(line);
         var taskAppend = inTrace.Single(s => s.OperationName == "journal append" && (s.GetTagItem("ates.stream") as string) == $"task/{taskId:N}");
         var deliver = inTrace.First(s => s.OperationName == "billing deliver");
-        var ledgerAppend = inTrace.Single(s => s.OperationName == "journal append" && (s.GetTagItem("ates.stream") as string) == $"account/{assignee:N}");
+        var ledgerAppend = inTrace.Single(IsLedgerAppend);
 
         Ancestors(taskAppend, inTrace).ShouldContain(request, "the task's append is under the request");
         Ancestors(taskAppend, inTrace).ShouldContain(s => s.DisplayName.Contains("ITaskGrain", StringComparison.Ordinal) && s.DisplayName.Contains("Create", StringComparison.Ordinal), "and under the grain call");
@@ -93,7 +97,7 @@ public sealed class TelemetryTests(ITestOutputHelper output)
         var deadline = Stopwatch.StartNew();
         while (!condition())
         {
-            deadline.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30), "the trace did not reach billing's append");
+            deadline.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30), "the trace did not reach billing's delivery and append");
             await Task.Delay(20); // spans arrive from other threads as they end; nothing to await but their arrival
         }
     }

@@ -47,13 +47,14 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <param name="environment">Configuration as environment variables (Ates__Storage, ConnectionStrings__Ates, …).</param>
     /// <param name="port">The HTTP port; a free one when null.</param>
-    /// <param name="assembly">The host to run, from the caller's output folder.</param>
+    /// <param name="assembly">The host to run, from the caller's output folder (or a full path: another build of it).</param>
     public static SiloProcess Start(IReadOnlyDictionary<string, string> environment, int? port = null, string assembly = "Ates.Silo.dll")
     {
         var url = $"http://127.0.0.1:{port ?? FreePort()}";
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, assembly), "--urls", url])
+        var path = Path.Combine(AppContext.BaseDirectory, assembly);
+        var start = new ProcessStartInfo("dotnet", [path, "--urls", url])
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = Path.GetDirectoryName(path)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment = { ["Logging__LogLevel__Default"] = "Warning", ["ASPNETCORE_ENVIRONMENT"] = "Production" },
@@ -62,6 +63,7 @@ public sealed class SiloProcess : IAsyncDisposable
         var startedAt = Stopwatch.GetTimestamp();
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}.");
         var silo = new SiloProcess(process, url, startedAt);
+        lock (Live) Live.Add(silo);
         process.OutputDataReceived += (_, e) => silo.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -153,8 +155,30 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    // Every process started and not yet disposed: killed when the test process exits, however its tests ended, so no
+    // silo outlives the run that started it.
+    private static readonly HashSet<SiloProcess> Live = [];
+
+    static SiloProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        SiloProcess[] left;
+        lock (Live) left = [.. Live];
+        foreach (var silo in left)
+        {
+            try
+            {
+                if (!silo._process.HasExited) silo._process.Kill(entireProcessTree: true);
+            }
+            catch (Exception)
+            {
+                // Exiting anyway; the next one may still be killed.
+            }
+        }
+    };
+
     public async ValueTask DisposeAsync()
     {
+        lock (Live) Live.Remove(this);
         Http.Dispose();
         try
         {
