@@ -61,10 +61,10 @@ public static class PostgresBench
     }
 
     /// <summary>A CHECKPOINT between scenarios, so that none pays for the background writes of the one before.</summary>
-    private static Task CheckpointAsync(PostgresTestServer server) => ExecuteAsync(server, "checkpoint");
+    internal static Task CheckpointAsync(PostgresTestServer server) => ExecuteAsync(server, "checkpoint");
 
     /// <summary>A maintenance statement of the bench itself (a constant, never input).</summary>
-    private static async Task ExecuteAsync(PostgresTestServer server, string sql)
+    internal static async Task ExecuteAsync(PostgresTestServer server, string sql)
     {
         await using var connection = new NpgsqlConnection(server.ConnectionString);
         await connection.OpenAsync();
@@ -75,33 +75,57 @@ public static class PostgresBench
     /// <summary>`pgbench -N` (no branch/teller updates: one small durable transaction each) at 8, 16 and 64 clients.</summary>
     private static async Task<(List<Measurement> Results, string Database)> PgbenchAsync(PostgresTestServer server, int seconds)
     {
-        var database = new NpgsqlConnectionStringBuilder(await server.CreateDatabaseAsync());
-        string[] Connection() => ["-h", database.Host!, "-p", database.Port.ToString(CultureInfo.InvariantCulture), "-U", database.Username ?? "postgres"];
-        await PostgresTestServer.RunProcessAsync(Pgbench, [.. Connection(), "-i", "-s", "10", "-q", database.Database!]);
-        await CheckpointAsync(server);
-
+        var database = await PgbenchDatabaseAsync(server);
         var results = new List<Measurement>();
-        foreach (var clients in new[] { 8, 16, 64 })
-        {
-            var logs = Directory.CreateTempSubdirectory("ates-pgbench-").FullName;
-            try
-            {
-                var output = await PostgresTestServer.RunProcessAsync(Pgbench, [.. Connection(), "-N", "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", "2",
-                    "-T", seconds.ToString(CultureInfo.InvariantCulture), "-l", "--log-prefix", Path.Combine(logs, "tx"), database.Database!]);
-                var tps = double.Parse(output.Split('\n').First(l => l.StartsWith("tps = ", StringComparison.Ordinal))[6..].Split(' ')[0], CultureInfo.InvariantCulture);
-                // Per-transaction log lines: client, transaction, latency µs, script, epoch s, epoch µs.
-                var latencies = Directory.GetFiles(logs).SelectMany(File.ReadLines)
-                    .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).Order().ToArray();
-                double Quantile(double q) => latencies[(int)Math.Min(latencies.Length - 1, q * latencies.Length)];
-                results.Add(new Measurement("durable commits on the same PostgreSQL", $"baseline: pgbench -N, {clients} clients", latencies.Length,
-                    TimeSpan.FromSeconds(latencies.Length / tps), Quantile(0.5), Quantile(0.99), 0, $"{tps:N0} TPS, -M prepared, fsync on"));
-            }
-            finally
-            {
-                Directory.Delete(logs, recursive: true);
-            }
-        }
+        foreach (var clients in new[] { 8, 16, 64 }) results.Add(await PgbenchRunAsync(database, clients, seconds));
         return (results, database.Database!);
+    }
+
+    /// <summary>`pgbench -N` at <paramref name="clients"/> clients on a fresh pgbench database, which is dropped afterwards.</summary>
+    internal static async Task<Measurement> PgbenchAsync(PostgresTestServer server, int clients, int seconds)
+    {
+        var database = await PgbenchDatabaseAsync(server);
+        try
+        {
+            return await PgbenchRunAsync(database, clients, seconds);
+        }
+        finally
+        {
+            await ExecuteAsync(server, $"drop database \"{database.Database}\"");
+            await CheckpointAsync(server);
+        }
+    }
+
+    private static string[] Connection(NpgsqlConnectionStringBuilder database) =>
+        ["-h", database.Host!, "-p", database.Port.ToString(CultureInfo.InvariantCulture), "-U", database.Username ?? "postgres"];
+
+    private static async Task<NpgsqlConnectionStringBuilder> PgbenchDatabaseAsync(PostgresTestServer server)
+    {
+        var database = new NpgsqlConnectionStringBuilder(await server.CreateDatabaseAsync());
+        await PostgresTestServer.RunProcessAsync(Pgbench, [.. Connection(database), "-i", "-s", "10", "-q", database.Database!]);
+        await CheckpointAsync(server);
+        return database;
+    }
+
+    private static async Task<Measurement> PgbenchRunAsync(NpgsqlConnectionStringBuilder database, int clients, int seconds)
+    {
+        var logs = Directory.CreateTempSubdirectory("ates-pgbench-").FullName;
+        try
+        {
+            var output = await PostgresTestServer.RunProcessAsync(Pgbench, [.. Connection(database), "-N", "-M", "prepared", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", "2",
+                "-T", seconds.ToString(CultureInfo.InvariantCulture), "-l", "--log-prefix", Path.Combine(logs, "tx"), database.Database!]);
+            var tps = double.Parse(output.Split('\n').First(l => l.StartsWith("tps = ", StringComparison.Ordinal))[6..].Split(' ')[0], CultureInfo.InvariantCulture);
+            // Per-transaction log lines: client, transaction, latency µs, script, epoch s, epoch µs.
+            var latencies = Directory.GetFiles(logs).SelectMany(File.ReadLines)
+                .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).Order().ToArray();
+            double Quantile(double q) => latencies[(int)Math.Min(latencies.Length - 1, q * latencies.Length)];
+            return new Measurement("durable commits on the same PostgreSQL", $"baseline: pgbench -N, {clients} clients", latencies.Length,
+                TimeSpan.FromSeconds(latencies.Length / tps), Quantile(0.5), Quantile(0.99), 0, $"{tps:N0} TPS, -M prepared, fsync on");
+        }
+        finally
+        {
+            Directory.Delete(logs, recursive: true);
+        }
     }
 
     /// <summary>pgbench from PATH, else PostgreSQL 15's own folder.</summary>

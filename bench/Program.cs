@@ -1,9 +1,10 @@
 using Ates.Bench;
 using Spectre.Console;
 
-// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|failover|tracing|all] [--quick]
-string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "tracing", "all"];
-var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|failover|tracing|outside|reads|all] [--quick] [--silo DIR]
+string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "tracing", "outside", "reads", "all"];
+string[] withValue = ["--mode", "--profile", "--profiler", "--silo"];
+var which = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !withValue.Contains(args[i - 1]))).FirstOrDefault() ?? "all";
 var quick = args.Contains("--quick");
 if (!scenarios.Contains(which))
 {
@@ -33,6 +34,13 @@ await Run("http", () => HttpBench.RunAsync(quick ? 50 : 150));
 await Run("postgres", () => PostgresBench.RunAsync(quick));
 await Run("failover", () => FailoverBench.RunAsync(quick));
 await Run("tracing", () => TracingBench.RunAsync(quick ? 30 : 100));
+// `outside` is the measurement from the outside (wrk on the silo process); `--mode embedded|postgres` runs one half,
+// `--profile DIR` records the silo's CPU under the burst (`--profiler perf`, the default, or `trace` for dotnet-trace).
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+// `--silo DIR`: the outside scenarios run the silo host built in DIR instead (another commit, for a before/after).
+if (Option("--silo") is { } siloDirectory) Silos.Assembly = Path.GetFullPath(Path.Combine(siloDirectory, "Ates.Silo.dll"));
+await Run("reads", () => ReadsBench.RunAsync(quick));
+await Run("outside", () => OutsideBench.RunAsync(quick, Option("--mode") ?? "both", Option("--profile"), Option("--profiler") ?? "perf"));
 
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 var table = new Table().Title($"Ates benchmarks — {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(quick ? "quick, " : "")}{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMinutes:F1} min");
