@@ -1,3 +1,4 @@
+using Orleans.Configuration;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
 using Ates.Journal;
@@ -44,6 +45,21 @@ public static class DomainSetup
             }
         });
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBillingClockGrain>(Singletons.Key).Start());
+        silo.Configure<GrainCollectionOptions>(o =>
+        {
+            // Idle activations are looked at every 15 s (Orleans' default is a minute), so that a grain class with a short
+            // age goes soon after it falls idle.
+            o.CollectionQuantum = TimeSpan.FromSeconds(15);
+            // A task is busy once (created) and then idle until someone completes or reassigns it: an activation that
+            // lingered for Orleans' default 15 minutes would keep every task of that time in memory (a few KB each). One
+            // completed or reassigned goes after half a minute idle; a new one right after its creation (TaskGrain.Create).
+            o.ClassSpecificCollectionAge[typeof(TaskGrain).FullName!] = TimeSpan.FromSeconds(30);
+            // Under memory pressure (a container's limit, or the machine's) Orleans deactivates the idlest grains first.
+            o.EnableActivationSheddingOnMemoryPressure = true;
+        });
+        // Orleans remembers where a million grains were by default; tasks come and go by the hundred thousand, and
+        // a forgotten address costs one directory lookup.
+        silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = 100_000);
         return silo;
     }
 }

@@ -9,6 +9,7 @@ namespace Ates.Grains;
 
 public sealed class InboxState
 {
+    /// <summary>The newest notifications, oldest first (at most <see cref="InboxGrain.Kept"/>; all of them are in the inbox's journal stream).</summary>
     public List<NotificationDto> Notifications { get; set; } = [];
     public HashSet<Guid> Sources { get; set; } = [];
 }
@@ -20,12 +21,16 @@ public sealed class InboxGrain(ILogger<InboxGrain> logger) : SubscriberGrain<Inb
 {
     private readonly List<string> _emails = [];
 
-    protected override int SnapshotEvery => Math.Max(100, State.Notifications.Count);
+    /// <summary>Notifications an inbox shows: the newest ones. A worker given tasks all day would otherwise keep thousands in memory.</summary>
+    public const int Kept = 500;
+
+    protected override int SnapshotEvery => Math.Max(100, State.Sources.Count);
 
     protected override void TransitionState(InboxState state, InboxNotified e)
     {
         state.Sources.Add(e.SourceEventId);
         state.Notifications.Add(new NotificationDto(e.NotificationId, Applying.OccurredAt, e.Kind, e.Text));
+        if (state.Notifications.Count > Kept) state.Notifications.RemoveRange(0, state.Notifications.Count - Kept);
     }
 
     protected override void Handle(JournalEvent journalEvent, object decoded)

@@ -66,6 +66,9 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
             Raise(new TaskCreated(taskId, title, jiraId, description, fee, reward, createdBy));
             Raise(new TaskAssigned(taskId, assignee, null, fee, AssignReasons.Created, null, title, jiraId));
         });
+        // Nobody asks a new task anything for a while (its worker completes it later; the board lists it from the
+        // journal): its activation goes now rather than holding its memory for the collection age.
+        this.DeactivateOnIdle();
         return ToDto();
     }
 

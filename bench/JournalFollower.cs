@@ -41,7 +41,7 @@ public sealed class JournalFollower : IAsyncDisposable
         {
             while (!ct.IsCancellationRequested)
             {
-                var events = (await _tail.ReadAsync(position, 4096, ct)).Select(e => e.Event).ToList();
+                var events = await _tail.ReadAsync(position, 4096, ct);
                 if (events.Count == 0)
                 {
                     await _tail.WaitForNewerAsync(position, TimeSpan.FromMilliseconds(100), ct);

@@ -96,9 +96,8 @@ public static class LiveApi
             var current = await directory.SessionAsync(me.Id, Auth.SessionOf(context.User)!.Value.SessionId);
             if (current is null) return;
             var events = await tail.ReadAsync(position, 512, ct);
-            foreach (var read in events)
+            foreach (var e in events)
             {
-                var e = read.Event;
                 position = e.Position;
                 if (e.Position <= catchUpUntil && e.Metadata.OccurredAt < since || !LiveText.IsNews(e.Type) || !MaySee(current, e)) continue;
                 var view = OperationsApi.View(e);

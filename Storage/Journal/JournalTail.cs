@@ -29,7 +29,7 @@ public sealed class JournalTail : IAsyncDisposable
     private readonly int _capacity;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
-    private readonly List<TailEvent> _window = [];
+    private readonly List<JournalEvent> _window = [];
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly IDisposable _subscription;
     private readonly CancellationTokenSource _stop = new();
@@ -94,7 +94,7 @@ public sealed class JournalTail : IAsyncDisposable
     }
 
     /// <summary>Events after <paramref name="after"/> in commit order, from memory when the window covers them.</summary>
-    public async Task<IReadOnlyList<TailEvent>> ReadAsync(JournalPosition after, int maxCount, CancellationToken ct = default)
+    public async Task<IReadOnlyList<JournalEvent>> ReadAsync(JournalPosition after, int maxCount, CancellationToken ct = default)
     {
         lock (_sync)
         {
@@ -110,12 +110,11 @@ public sealed class JournalTail : IAsyncDisposable
         if (Window(after, maxCount) is { Count: var ahead } page && ahead == maxCount) return page;
         await RefreshIfAnnouncedAsync(ct).ConfigureAwait(false);
         if (Window(after, maxCount) is { } fresh) return fresh;
-        var behind = await _read(after, maxCount, ct).ConfigureAwait(false);
-        return behind.Select(e => new TailEvent(e)).ToList();
+        return await _read(after, maxCount, ct).ConfigureAwait(false);
     }
 
     /// <summary>What the window holds after <paramref name="after"/>, or null when the window starts after it.</summary>
-    private List<TailEvent>? Window(JournalPosition after, int maxCount)
+    private List<JournalEvent>? Window(JournalPosition after, int maxCount)
     {
         lock (_sync)
         {
@@ -135,7 +134,7 @@ public sealed class JournalTail : IAsyncDisposable
         {
             if (!_initialized || after < _windowStart) return null;
             var from = FirstAfter(after);
-            return (_window.Count - from, from < _window.Count ? _window[from].Event.Metadata.OccurredAt : null);
+            return (_window.Count - from, from < _window.Count ? _window[from].Metadata.OccurredAt : null);
         }
     }
 
@@ -274,12 +273,12 @@ public sealed class JournalTail : IAsyncDisposable
         lock (_sync)
         {
             if (!_initialized) return; // the last reader left while this page was on its way
-            foreach (var e in page) _window.Add(new TailEvent(e));
+            _window.AddRange(page);
             _head = page[^1].Position;
             if (_window.Count > _capacity)
             {
                 var drop = _window.Count - _capacity;
-                _windowStart = _window[drop - 1].Event.Position;
+                _windowStart = _window[drop - 1].Position;
                 _window.RemoveRange(0, drop);
             }
         }
@@ -291,7 +290,7 @@ public sealed class JournalTail : IAsyncDisposable
         while (lo < hi)
         {
             var mid = (lo + hi) / 2;
-            if (_window[mid].Event.Position <= after) lo = mid + 1;
+            if (_window[mid].Position <= after) lo = mid + 1;
             else hi = mid;
         }
         return lo;

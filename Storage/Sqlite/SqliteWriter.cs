@@ -12,6 +12,7 @@ namespace Ates.Storage.Sqlite;
 internal sealed class SqliteWriter : IDisposable
 {
     private readonly SqliteConnection _connection;
+    private const int MaxKnownVersions = 50_000;
     private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _uncommitted = new(StringComparer.Ordinal);
     private readonly List<SqliteCommand> _commands = [];
@@ -66,6 +67,9 @@ internal sealed class SqliteWriter : IDisposable
     {
         _transaction!.Commit();
         End();
+        // A cache of the streams written lately, not of every stream ever: past its bound it starts over (a miss costs
+        // one indexed read), so a journal of millions of tasks does not keep millions of stream names in memory.
+        if (_versions.Count + _uncommitted.Count > MaxKnownVersions) _versions.Clear();
         foreach (var (stream, version) in _uncommitted) _versions[stream] = version;
         _uncommitted.Clear();
     }

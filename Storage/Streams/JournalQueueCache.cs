@@ -40,6 +40,7 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
     private long _epoch;
     private JournalPosition _checkpoint;
     private int _undelivered;
+    private int _events;
 
     /// <summary>Starts the account over at a checkpoint (a queue taken, or its subscription rebuilt under a new epoch).</summary>
     public void Reset(long epoch, JournalPosition start)
@@ -50,6 +51,7 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
             _byStream.Clear();
             _vouched.Clear();
             _reads.Clear();
+            _events = 0;
             _epoch = epoch;
             _checkpoint = start;
             _undelivered = 0;
@@ -66,6 +68,7 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
             {
                 var entry = new Entry(batch, read);
                 _entries.AddLast(entry);
+                _events += batch.Events.Count;
                 if (!_byStream.TryGetValue(batch.StreamId, out var stream)) _byStream[batch.StreamId] = stream = [];
                 stream.Add(entry);
                 read.Pending++;
@@ -100,8 +103,8 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
     }
 
     /// <summary>
-    /// Forgets the oldest delivered batches beyond <see cref="JournalStreamOptions.RetainedBatches"/> (kept for consumers
-    /// that rewind). A batch still undelivered stays, and so does its read in the account.
+    /// Forgets the oldest delivered batches beyond <see cref="JournalStreamOptions.RetainedEvents"/> events (kept for
+    /// consumers that rewind). A batch still undelivered stays, and so does its read in the account.
     /// </summary>
     public bool TryPurgeFromCache([MaybeNullWhen(false)] out IList<IBatchContainer> purgedItems)
     {
@@ -109,12 +112,13 @@ internal sealed class JournalQueueCache(JournalStreamOptions options) : IQueueCa
         {
             List<IBatchContainer>? purged = null;
             var node = _entries.First;
-            while (node is not null && _entries.Count > options.RetainedBatches)
+            while (node is not null && _events > options.RetainedEvents)
             {
                 var next = node.Next;
                 if (node.Value.IsDelivered)
                 {
                     _entries.Remove(node);
+                    _events -= node.Value.Batch.Events.Count;
                     var streamId = node.Value.Batch.StreamId;
                     var stream = _byStream[streamId];
                     stream.Remove(node.Value);

@@ -104,7 +104,7 @@ internal sealed class JournalQueueReceiver(
             var routed = router.RouteOf(e);
             if (routed.Failure is not null)
             {
-                await ParkUnroutableAsync(e.Event, routed.Failure, cancellationToken);
+                await ParkUnroutableAsync(e, routed.Failure, cancellationToken);
                 continue;
             }
             foreach (var target in routed.Targets)
@@ -115,7 +115,7 @@ internal sealed class JournalQueueReceiver(
                     groups[stream] = batch = [];
                     order.Add(stream); // streams in the order of their first event
                 }
-                batch.Add(e.Event);
+                batch.Add(e);
             }
         }
         if (_streams.Count > MaxKnownStreams) _streams.Clear();
@@ -126,7 +126,7 @@ internal sealed class JournalQueueReceiver(
             var batch = groups[stream];
             batches.Add(new JournalBatchContainer(stream, batch, new JournalSequenceToken(_epoch, batch[^1].Position)));
         }
-        _position = events[^1].Event.Position;
+        _position = events[^1].Position;
         cache.RecordRead(_position, batches);
         return [.. batches];
     }

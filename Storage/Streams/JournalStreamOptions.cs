@@ -15,8 +15,12 @@ public sealed class JournalStreamOptions
     /// <summary>A queue with this many batches not yet delivered stops reading until consumers catch up.</summary>
     public int MaxUndeliveredBatches { get; set; } = 8192;
 
-    /// <summary>Delivered batches a queue keeps for consumers that rewind (Orleans' handshake) before it forgets them.</summary>
-    public int RetainedBatches { get; set; } = 2048;
+    /// <summary>
+    /// Delivered events a queue keeps for consumers that rewind (Orleans' handshake) before it forgets them. Only an
+    /// optimisation (a consumer that rewinds further has had those events), so small: every queue of every subscription
+    /// keeps this many events in memory.
+    /// </summary>
+    public int RetainedEvents { get; set; } = 2048;
 
     /// <summary>How long a queue with nothing to read waits for a commit before it hands control back to its agent.</summary>
     public TimeSpan ReadWait { get; set; } = TimeSpan.FromMilliseconds(250);

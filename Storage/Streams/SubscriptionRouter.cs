@@ -1,12 +1,12 @@
 using Ates.Journal;
-using Ates.Storage.Journal;
 using Orleans.Runtime;
 
 namespace Ates.Storage.Streams;
 
 /// <summary>
 /// A subscription's route on this silo: where an event goes. Only the queue of the event's partition reads it, so each
-/// event is routed once per subscription; its decoding is shared by every subscription that reads it (<see cref="TailEvent"/>).
+/// event is routed once per subscription; its decoding is shared by every subscription that reads it (the serializer
+/// keeps each event object's decoded form).
 /// </summary>
 internal sealed class SubscriptionRouter(SubscriptionRoute route, IEventSerializer serializer)
 {
@@ -15,12 +15,12 @@ internal sealed class SubscriptionRouter(SubscriptionRoute route, IEventSerializ
 
     public SubscriptionRoute Route => route;
 
-    public Routed RouteOf(TailEvent e)
+    public Routed RouteOf(JournalEvent e)
     {
-        if (!route.TakesEveryType && !route.Types.Contains(e.Event.Type)) return Unrouted;
+        if (!route.TakesEveryType && !route.Types.Contains(e.Type)) return Unrouted;
         try
         {
-            var targets = route.Targets(e.Event, route.TakesEveryType ? e.Event : e.Decoded(serializer)).ToArray();
+            var targets = route.Targets(e, route.TakesEveryType ? e : serializer.Deserialize(e)).ToArray();
             return new Routed(targets.Length <= 1 ? targets : targets.Distinct().ToArray(), null);
         }
         catch (Exception ex)
