@@ -75,6 +75,10 @@ public interface ITaskBoardGrain : IGrainWithStringKey
     /// <remarks>A hundred thousand open tasks take longer than Orleans' default 30 s response timeout.</remarks>
     [ResponseTimeout("00:05:00")]
     Task<int> Shuffle(Guid actorId);
+
+    /// <summary>A board writer has applied its partition through <paramref name="through"/> (a listing waiting for it goes on).</summary>
+    [AlwaysInterleave, OneWay]
+    Task Applied(int partition, Ates.Journal.JournalPosition through);
 }
 
 /// <summary>A user's account: a ledger of assign fees, rewards and payouts, fed by the billing subscription.</summary>
@@ -156,9 +160,15 @@ public interface IInboxGrain : IGrainWithGuidKey
     Task<IReadOnlyList<NotificationDto>> List();
 }
 
-/// <summary>The integration feed's relay of one journal stream (key: the stream id, e.g. "task/5f0c…").</summary>
+/// <summary>The integration feed's relay of one journal partition (key: its stream's, "relay#3").</summary>
 [Alias("ates.integration-relay")]
 public interface IIntegrationRelayGrain : IGrainWithStringKey, Ates.Journal.IJournalConsumer
+{
+}
+
+/// <summary>Writes one journal partition's task events into the task board's rows (key: its stream's, "board#3").</summary>
+[Alias("ates.task-board-writer")]
+public interface ITaskBoardWriterGrain : IGrainWithStringKey, Ates.Journal.IJournalConsumer
 {
 }
 

@@ -11,9 +11,12 @@ public static class SubscriptionNames
     public const string Analytics = "analytics";
     public const string Notifications = "notifications";
 
+    /// <summary>Task events into the task board's rows (a read model in the journal's database).</summary>
+    public const string Board = "board";
+
     /// <summary>Every journal event, relayed in its public form to the "integration" stream provider (off unless configured).</summary>
     public const string Integration = "integration";
 
     /// <summary>The domain's own subscriptions, which every silo runs.</summary>
-    public static readonly IReadOnlyList<string> All = [Accounting, Analytics, Billing, Notifications];
+    public static readonly IReadOnlyList<string> All = [Accounting, Analytics, Billing, Board, Notifications];
 }

@@ -6,9 +6,9 @@ using Orleans.Runtime;
 namespace Ates.Grains;
 
 /// <summary>
-/// The subscriptions through which billing, accounting, analytics and notifications learn about tasks (DESIGN.md
-/// "Streams"): each one routes journal events to the streams of its consumer grains, which subscribe implicitly to
-/// those streams' namespaces. No task grain ever calls an account: money moves only here, from events.
+/// The subscriptions through which billing, accounting, analytics, notifications and the task board learn about tasks
+/// (DESIGN.md "Streams"): each one routes journal events to the streams of its consumer grains, which subscribe
+/// implicitly to those streams' namespaces. No task grain ever calls an account: money moves only here, from events.
 /// </summary>
 public static class DomainSubscriptions
 {
@@ -26,6 +26,7 @@ public static class DomainSubscriptions
     public const string AnalyticsBalances = "analytics.balance";
     public const string NotificationInboxes = "notifications.inbox";
     public const string IntegrationRelays = "integration.relay";
+    public const string BoardWriters = "board.writer";
 
     /// <summary>
     /// How often a consumer re-decides after losing an append race to another activation of the same grain.
@@ -33,6 +34,7 @@ public static class DomainSubscriptions
     /// </summary>
     public const int ConsumerAttempts = 50;
 
+    private const string TaskCreatedType = "task.created";
     private const string TaskAssignedType = "task.assigned";
     private const string TaskCompletedType = "task.completed";
     private const string LedgerEntryType = "ledger.entry-recorded";
@@ -70,6 +72,11 @@ public static class DomainSubscriptions
             _ => [],
         }, (grains, target) => grains.GetGrain<IInboxGrain>(GuidKey(target)).AsReference<IJournalConsumer>());
 
+        // The task board's rows: every task event to the writer of its partition (one per partition, keyed by its stream
+        // "board#N"; a partition keeps each task's order).
+        yield return new SubscriptionRoute(SubscriptionNames.Board, Types(TaskCreatedType, TaskAssignedType, TaskCompletedType), (_, _) => [BoardStream],
+            (grains, target) => grains.GetGrain<ITaskBoardWriterGrain>(target.GetKeyAsString()).AsReference<IJournalConsumer>());
+
         // The integration feed (when a silo runs it): every event, undecoded, to the relay of its partition (one relay per
         // partition, keyed by its stream "relay#N"; a partition keeps each journal stream's order).
         yield return new SubscriptionRoute(SubscriptionNames.Integration, SubscriptionRoute.EveryType,
@@ -78,6 +85,7 @@ public static class DomainSubscriptions
     }
 
     private static readonly StreamId Relays = StreamId.Create(IntegrationRelays, "relay");
+    private static readonly StreamId BoardStream = StreamId.Create(BoardWriters, "board");
 
     private static HashSet<string> Types(params string[] types) => types.ToHashSet(StringComparer.Ordinal);
 

@@ -1,28 +1,49 @@
 using System.Globalization;
 using Ates.Grains.Interfaces;
-using Ates.Grains.Interfaces.Events;
 using Ates.Journal;
 
 namespace Ates.Grains;
 
 /// <summary>
-/// Every task, read straight from the journal: before answering, the board applies whatever task events were
-/// appended since it last looked. So a listing or a shuffle sees every task acknowledged before it began, and the
-/// board needs no storage of its own (a new activation rebuilds it from the journal).
+/// Every task, as rows of a read model in the journal's database (<see cref="TaskBoardRows"/>), which the board
+/// subscription's writers keep from the task events: the board filters, searches and pages in the database, and holds no
+/// task in memory. Before answering it waits until the rows show every task event acknowledged before the question
+/// (the writers tell it how far they have applied their partitions), so a listing or a shuffle sees every task that
+/// was created, assigned or completed before it began.
 /// </summary>
 [GrainType("taskboard")]
-public sealed class TaskBoardGrain(IEventJournal journal, IEventSerializer serializer, RandomSource random) : Grain, ITaskBoardGrain
+public sealed class TaskBoardGrain(IEventJournal journal, IReadModelStore rows, RandomSource random, UserDirectory users) : Grain, ITaskBoardGrain
 {
     private const int ShuffleParallelism = 256;
-    private readonly Dictionary<Guid, Entry> _tasks = [];
-    private JournalPosition _position = JournalPosition.Start;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => CatchUpAsync();
+    /// <summary>Longest a question waits for the rows to catch up before it is answered with what they show.</summary>
+    private static readonly TimeSpan CatchUpWithin = TimeSpan.FromSeconds(5);
+
+    private readonly JournalPosition[] _applied = new JournalPosition[JournalPartitions.Count];
+    private TaskCompletionSource _moved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var applied = await rows.AppliedThroughAsync(TaskBoardRows.Model, cancellationToken);
+        for (var p = 0; p < _applied.Length; p++) _applied[p] = JournalPosition.Max(_applied[p], applied[p]);
+    }
+
+    public Task Applied(int partition, JournalPosition through)
+    {
+        if (partition is >= 0 and < JournalPartitions.Count && through > _applied[partition])
+        {
+            _applied[partition] = through;
+            var moved = _moved;
+            _moved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            moved.TrySetResult();
+        }
+        return Task.CompletedTask;
+    }
 
     public async Task<TaskPage> List(Guid? assigneeId, string? status, string? query, int limit, string? after)
     {
         if (query is { Length: > 200 }) throw DomainException.Invalid("q", "The search is at most 200 characters.");
-        var words = (query ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var words = (query ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => w.ToLowerInvariant()).Distinct().ToList();
         if (limit is < 1 or > 500) throw DomainException.Invalid("limit", "The limit is between 1 and 500.");
         if (status is not (null or TaskStatuses.Open or TaskStatuses.Done)) throw DomainException.Invalid("status", "The status is open or done.");
         long? cursor = null;
@@ -32,29 +53,23 @@ public sealed class TaskBoardGrain(IEventJournal journal, IEventSerializer seria
             cursor = parsed;
         }
 
-        await CatchUpAsync();
-        // Newest first; the cursor is the log sequence of the last task on the previous page.
-        var page = _tasks.Values
-            .Where(t => (assigneeId is null || t.Task.AssigneeId == assigneeId) && (status is null || t.Task.Status == status) && (cursor is null || t.Sequence < cursor)
-                        && words.All(w => t.Task.Title.Contains(w, StringComparison.OrdinalIgnoreCase) || (t.Task.JiraId?.Contains(w, StringComparison.OrdinalIgnoreCase) ?? false)))
-            .OrderByDescending(t => t.Sequence)
-            .Take(limit + 1)
-            .ToList();
-        var next = page.Count > limit ? page[limit - 1].Sequence.ToString(CultureInfo.InvariantCulture) : null;
-        return new TaskPage(page.Take(limit).Select(t => t.Task).ToList(), next);
+        await CaughtUpAsync();
+        // Newest first; the cursor is the creation's journal position of the last task on the previous page.
+        var page = await rows.QueryAsync(new ReadQuery(TaskBoardRows.Model, assigneeId?.ToString("N"), status, words, cursor, limit + 1));
+        var next = page.Count > limit ? page[limit - 1].Seq.ToString(CultureInfo.InvariantCulture) : null;
+        return new TaskPage(page.Take(limit).Select(TaskBoardRows.Task).ToList(), next);
     }
 
     public async Task<int> Shuffle(Guid actorId)
     {
-        var registry = GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key);
-        var actor = await registry.Get(actorId);
+        var actor = await GrainFactory.GetGrain<IUserRegistryGrain>(Singletons.Key).Get(actorId);
         if (actor is null || !Roles.CanShuffle(actor.Role)) throw new DomainException(DomainError.Forbidden, Roles.Allowed(Roles.Manager, Roles.Admin));
-        var assignable = await registry.AssignableUserIds();
+        var assignable = await users.AssignableAsync();
         if (assignable.Count == 0) throw new DomainException(DomainError.Conflict, "There is nobody to assign tasks to.");
 
-        await CatchUpAsync();
+        await CaughtUpAsync();
         var shuffleId = Guid.CreateVersion7();
-        var open = _tasks.Values.Where(t => t.Task.Status == TaskStatuses.Open).Select(t => t.Task.Id).ToList();
+        var open = (await rows.KeysAsync(TaskBoardRows.Model, TaskStatuses.Open)).Select(Guid.Parse).ToList();
         var reassigned = 0;
         await Concurrently.ForEachAsync(open, ShuffleParallelism, async taskId =>
         {
@@ -63,36 +78,51 @@ public sealed class TaskBoardGrain(IEventJournal journal, IEventSerializer seria
         return reassigned;
     }
 
-    private async Task CatchUpAsync()
+    /// <summary>
+    /// Waits until every task event acknowledged before now is on the rows: no partition holds a task event between what
+    /// its writer has applied and the journal's head of now. The writers tell this grain as they apply (<see cref="Applied"/>).
+    /// </summary>
+    private async Task CaughtUpAsync()
     {
-        while (true)
+        var head = await journal.ReadHeadAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (var p = 0; p < JournalPartitions.Count; p++)
         {
-            var events = await journal.ReadLogAsync(_position, 4096);
+            while (true)
+            {
+                // Taken before looking, so a writer's word that comes meanwhile is not missed.
+                var moved = _moved.Task;
+                if (!await TaskEventBetweenAsync(p, _applied[p], head)) break;
+                var left = CatchUpWithin - waited.Elapsed;
+                if (left <= TimeSpan.Zero) return; // the board subscription is behind: answer with what the rows show
+                try
+                {
+                    await moved.WaitAsync(left);
+                }
+                catch (TimeoutException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether partition <paramref name="partition"/> has a task event after <paramref name="applied"/> and at or before <paramref name="head"/>.</summary>
+    private async Task<bool> TaskEventBetweenAsync(int partition, JournalPosition applied, JournalPosition head)
+    {
+        const int page = 256;
+        var from = applied;
+        while (from < head)
+        {
+            var events = await journal.ReadPartitionAsync(partition, from, page);
             foreach (var e in events)
             {
-                _position = e.Position;
-                if (e.StreamNamespace == "task") Apply(e);
+                if (e.Position > head) return false;
+                if (e.StreamNamespace == "task") return true;
             }
-            if (events.Count < 4096) return;
+            if (events.Count < page) return false;
+            from = events[^1].Position;
         }
+        return false;
     }
-
-    private void Apply(JournalEvent e)
-    {
-        switch (serializer.Deserialize(e))
-        {
-            case TaskCreated c:
-                _tasks[c.TaskId] = new Entry(e.Position.Seq, new TaskDto(c.TaskId, c.Title, c.JiraId, c.Description, TaskStatuses.Open, Guid.Empty,
-                    c.AssignFee, c.Reward, e.Metadata.OccurredAt, null));
-                break;
-            case TaskAssigned a when _tasks.TryGetValue(a.TaskId, out var entry):
-                _tasks[a.TaskId] = entry with { Task = entry.Task with { AssigneeId = a.AssigneeId } };
-                break;
-            case TaskCompleted d when _tasks.TryGetValue(d.TaskId, out var entry):
-                _tasks[d.TaskId] = entry with { Task = entry.Task with { Status = TaskStatuses.Done, CompletedAt = e.Metadata.OccurredAt } };
-                break;
-        }
-    }
-
-    private sealed record Entry(long Sequence, TaskDto Task);
 }

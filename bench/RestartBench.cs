@@ -17,7 +17,7 @@ namespace Ates.Bench;
 /// <summary>
 /// The real silo process started on a SQLite journal of N events (target: 1,000,000, serving in ≤ 5 s): time from process
 /// start until <c>/health/ready</c> answers 200, a sign-in and a task creation succeed, and until the task board's first
-/// listing (the board replays the whole log). Baseline: the same start on a journal that holds only the demo users.
+/// listing (from its rows in the journal file). Baseline: the same start on a journal that holds only the demo users.
 /// </summary>
 public static class RestartBench
 {
@@ -43,7 +43,7 @@ public static class RestartBench
             $"{restart.Created.TotalSeconds:F2} s, target ≤ 5 s ({restart}); journal of {prep.Events:N0} events, {prep.Megabytes:N0} MB, " +
             $"written in {prep.Elapsed.TotalSeconds:F1} s by raw appends; LedgerInvariants on it: {prep.Invariants}"));
         results.Add(new Measurement(scenario, "Ates: process start → task board's first listing", 1, restart.Listed, 0, 0, 0,
-            $"{restart.Listed.TotalSeconds:F2} s (the board reads the whole log; first page: {restart.Listing} tasks)"));
+            $"{restart.Listed.TotalSeconds:F2} s (target ≤ 1 s after serving; the board reads its rows; first page: {restart.Listing} tasks)"));
         results.Add(new Measurement(scenario, "baseline: restart on an empty journal → serving", 1, baseline.Created, 0, 0, 0,
             $"{baseline.Created.TotalSeconds:F2} s ({baseline}); very first start (creates the journal, seeds the demo users): {first.Created.TotalSeconds:F2} s"));
         results.Add(new Measurement(scenario, "baseline: restart on an empty journal → task board's first listing", 1, baseline.Listed, 0, 0, 0,
@@ -133,12 +133,22 @@ public static class RestartBench
                 at = DateTimeOffset.UtcNow;
                 var tasks = Enumerable.Range(0, round).Select(_ => BenchEvents.TaskCreation(creator, assignable[Random.Shared.Next(assignable.Length)], at,
                     $"Task {++n}", $"UBERPOP-{n}", n % 4 == 0 ? "Change the shade of green of the button on the accounting page" : null)).ToList();
-                await Task.WhenAll(tasks.Select(t => journal.AppendAsync(BenchEvents.TaskStream(t.TaskId), 0, t.Events)));
+                var createdAt = await Task.WhenAll(tasks.Select(t => journal.AppendAsync(BenchEvents.TaskStream(t.TaskId), 0, t.Events)));
 
                 var completed = tasks.Where((_, i) => i % 2 == 0)
                     .Select(t => (Task: t, Event: BenchEvents.New(new TaskCompleted(t.TaskId, t.Assigned.AssigneeId, t.Created.Reward, t.Created.Title, t.Created.JiraId), at)))
                     .ToList();
-                await Task.WhenAll(completed.Select(c => journal.AppendAsync(BenchEvents.TaskStream(c.Task.TaskId), 2, [c.Event])));
+                var completedAt = await Task.WhenAll(completed.Select(c => journal.AppendAsync(BenchEvents.TaskStream(c.Task.TaskId), 2, [c.Event])));
+
+                // The task board's rows, as its writers leave them (the board subscription's checkpoints go to the head below).
+                var finished = completed.Select(c => c.Task.TaskId).ToHashSet();
+                var rows = tasks.Select((t, i) => (Partition: JournalPartitions.Of(BenchEvents.TaskStream(t.TaskId)), Row: TaskBoardRows.Row(
+                    new TaskDto(t.TaskId, t.Created.Title, t.Created.JiraId, t.Created.Description, finished.Contains(t.TaskId) ? TaskStatuses.Done : TaskStatuses.Open,
+                        t.Assigned.AssigneeId, t.Created.AssignFee, t.Created.Reward, at, finished.Contains(t.TaskId) ? at : null),
+                    finished.Contains(t.TaskId) ? 3 : 2, createdAt[i].LastPosition.Seq - 1)));
+                var last = createdAt.Select(r => r.LastPosition).Concat(completedAt.Select(r => r.LastPosition)).Max();
+                foreach (var partition in rows.GroupBy(r => r.Partition))
+                    await journal.ApplyAsync(TaskBoardRows.Model, partition.Key, partition.Select(r => r.Row).ToList(), last);
 
                 var entries = new Dictionary<Guid, List<NewEvent>>();
                 void Record(Guid account, Func<decimal, Grains.Interfaces.Events.LedgerEntryRecorded> entry)

@@ -20,6 +20,12 @@ public interface IEventJournal
     /// <summary>Events after <paramref name="after"/> in commit order, never skipping one that commits later.</summary>
     Task<IReadOnlyList<JournalEvent>> ReadLogAsync(JournalPosition after, int maxCount, CancellationToken ct = default);
 
+    /// <summary>
+    /// Events of one partition (<see cref="JournalPartitions"/>) after <paramref name="after"/>, in commit order, never
+    /// skipping one that commits later: what a subscription queue reads.
+    /// </summary>
+    Task<IReadOnlyList<JournalEvent>> ReadPartitionAsync(int partition, JournalPosition after, int maxCount, CancellationToken ct = default);
+
     /// <summary>The position of the newest event readers can see now (<see cref="JournalPosition.Start"/> when empty).</summary>
     Task<JournalPosition> ReadHeadAsync(CancellationToken ct = default);
 

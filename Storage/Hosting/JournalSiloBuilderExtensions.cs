@@ -40,6 +40,7 @@ public static class JournalSiloBuilderExtensions
         services.AddSingleton<IEventJournal>(sp => sp.GetRequiredService<IJournalStore>());
         services.AddSingleton<IDeadLetters>(sp => sp.GetRequiredService<IJournalStore>());
         services.AddSingleton<ISharedKeys>(sp => sp.GetRequiredService<IJournalStore>());
+        services.AddSingleton<IReadModelStore>(sp => sp.GetRequiredService<IJournalStore>());
         return services.AddJournalViews();
     }
 
@@ -50,6 +51,7 @@ public static class JournalSiloBuilderExtensions
         services.AddSingleton<IEventJournal>(sharedStore);
         services.AddSingleton<IDeadLetters>(sharedStore);
         services.AddSingleton<ISharedKeys>(sharedStore);
+        services.AddSingleton<IReadModelStore>(sharedStore);
         return services.AddJournalViews();
     }
 

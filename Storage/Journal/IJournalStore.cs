@@ -4,18 +4,12 @@ namespace Ates.Storage.Journal;
 
 /// <summary>
 /// One backend of the journal (memory, SQLite, PostgreSQL): the events, and what the journal's stream provider keeps
-/// beside them — a checkpoint per subscription queue, dead letters — and the keys every silo must share.
+/// beside them — a checkpoint per subscription queue, dead letters — the read models' rows, and the keys every silo must share.
 /// </summary>
-public interface IJournalStore : IEventJournal, IDeadLetters, ISharedKeys, IAsyncDisposable
+public interface IJournalStore : IEventJournal, IDeadLetters, ISharedKeys, IReadModelStore, IAsyncDisposable
 {
     /// <summary>What the store is (for logs and the cluster view): "memory", "sqlite:/path/ates.db", "postgres:host/db".</summary>
     string Description { get; }
-
-    /// <summary>
-    /// Events of one partition (<see cref="JournalPartitions"/>) after <paramref name="after"/>, in commit order, never
-    /// skipping one that commits later: what a subscription queue reads.
-    /// </summary>
-    Task<IReadOnlyList<JournalEvent>> ReadPartitionAsync(int partition, JournalPosition after, int maxCount, CancellationToken ct = default);
 
     /// <summary>
     /// Called after each commit (local, or announced by another silo) with the partitions it wrote to, as a set of bits

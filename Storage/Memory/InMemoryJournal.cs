@@ -19,6 +19,8 @@ public sealed class InMemoryJournal(TimeProvider? time = null) : IJournalStore
     private readonly Dictionary<(string, int), SubscriptionCheckpoint> _checkpoints = [];
     private readonly Dictionary<Guid, DeadLetter> _deadLetters = [];
     private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Model, string Key), ReadRow> _rows = [];
+    private readonly Dictionary<(string Model, int Partition), JournalPosition> _applied = [];
     private readonly AppendListeners _listeners = new();
     private bool _disposed;
 
@@ -192,6 +194,57 @@ public sealed class InMemoryJournal(TimeProvider? time = null) : IJournalStore
     public Task<IReadOnlyList<(string Name, string Value)>> ReadKeysAsync(CancellationToken ct = default)
     {
         lock (_sync) return Task.FromResult<IReadOnlyList<(string, string)>>(_keys.Select(k => (k.Key, k.Value)).ToList());
+    }
+
+    public Task ApplyAsync(string model, int partition, IReadOnlyList<ReadRow> rows, JournalPosition through, CancellationToken ct = default)
+    {
+        lock (_sync)
+        {
+            foreach (var row in rows)
+            {
+                if (!_rows.TryGetValue((model, row.Key), out var stored) || stored.Version < row.Version) _rows[(model, row.Key)] = row with { Model = model };
+            }
+            if (_applied.GetValueOrDefault((model, partition)) < through) _applied[(model, partition)] = through;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<JournalPosition>> AppliedThroughAsync(string model, CancellationToken ct = default)
+    {
+        lock (_sync)
+        {
+            return Task.FromResult<IReadOnlyList<JournalPosition>>(Enumerable.Range(0, JournalPartitions.Count)
+                .Select(p => _applied.GetValueOrDefault((model, p))).ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<ReadRow>> GetAsync(string model, IReadOnlyCollection<string> keys, CancellationToken ct = default)
+    {
+        lock (_sync)
+        {
+            return Task.FromResult<IReadOnlyList<ReadRow>>(keys.Select(k => _rows.GetValueOrDefault((model, k))).OfType<ReadRow>().ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<ReadRow>> QueryAsync(ReadQuery query, CancellationToken ct = default)
+    {
+        lock (_sync)
+        {
+            return Task.FromResult<IReadOnlyList<ReadRow>>(_rows.Values
+                .Where(r => r.Model == query.Model && (query.Owner is null || r.Owner == query.Owner) && (query.State is null || r.State == query.State)
+                            && (query.Before is null || r.Seq < query.Before) && query.Words.All(w => r.Text.Contains(w, StringComparison.Ordinal)))
+                .OrderByDescending(r => r.Seq)
+                .Take(query.Limit)
+                .ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<string>> KeysAsync(string model, string state, CancellationToken ct = default)
+    {
+        lock (_sync)
+        {
+            return Task.FromResult<IReadOnlyList<string>>(_rows.Values.Where(r => r.Model == model && r.State == state).Select(r => r.Key).ToList());
+        }
     }
 
     public ValueTask DisposeAsync()

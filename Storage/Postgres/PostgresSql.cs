@@ -161,4 +161,43 @@ internal static class PostgresSql
     public const string StoreKey = "insert into ates_shared_keys (name, value) values (@name, @value) on conflict (name) do update set value = excluded.value";
 
     public const string ReadKeys = "select name, value from ates_shared_keys order by name collate \"C\"";
+
+    // ---- read models ----
+
+    private const string RowColumns = "model, key, version, seq, owner, state, text, data";
+
+    /// <summary>
+    /// Rows (one per key in a call), each only where newer than the stored one, and the partition's progress, never
+    /// backwards, in one statement.
+    /// </summary>
+    public const string ApplyReadRows = """
+        with rows as (
+            insert into ates_read_rows (model, key, version, seq, owner, state, text, data)
+            select @model, r.key, r.version, r.seq, r.owner, r.state, r.text, r.data
+            from unnest(@keys::text[], @versions::bigint[], @seqs::bigint[], @owners::text[], @states::text[], @texts::text[], @data::bytea[])
+                 as r(key, version, seq, owner, state, text, data)
+            on conflict (model, key) do update set version = excluded.version, seq = excluded.seq, owner = excluded.owner, state = excluded.state,
+                text = excluded.text, data = excluded.data
+            where ates_read_rows.version < excluded.version
+            returning 1
+        )
+        insert into ates_read_progress (model, partition, tx, position) values (@model, @partition, @tx, @position)
+        on conflict (model, partition) do update set tx = excluded.tx, position = excluded.position
+        where (ates_read_progress.tx, ates_read_progress.position) < (excluded.tx, excluded.position)
+        """;
+
+    public const string ReadProgress = "select partition, tx, position from ates_read_progress where model = @model";
+
+    public const string ReadRowsByKey = $"select {RowColumns} from ates_read_rows where model = @model and key = any(@keys)";
+
+    /// <summary>Newest first; every word (lower case, as the text is) somewhere in the text.</summary>
+    public const string QueryReadRows = $"""
+        select {RowColumns} from ates_read_rows
+        where model = @model and (@owner::text is null or owner = @owner) and (@state::text is null or state = @state)
+          and (@before::bigint is null or seq < @before)
+          and not exists (select 1 from unnest(@words::text[]) w where strpos(text, w) = 0)
+        order by seq desc limit @limit
+        """;
+
+    public const string ReadRowKeysInState = "select key from ates_read_rows where model = @model and state = @state";
 }

@@ -81,6 +81,31 @@ internal static class SqliteSchema
             where o.queues >= 4;
         drop table old_checkpoints;
         """,
+
+        // 3: read models (the task board): rows a subscription keeps, and how far each partition is applied.
+        """
+        create table read_rows (
+            model    text not null,
+            key      text not null,
+            version  integer not null,
+            seq      integer not null,
+            owner    text,
+            state    text,
+            text     text not null,
+            data     blob not null,
+            primary key (model, key)
+        );
+        create index read_rows_by_seq on read_rows (model, seq);
+        create index read_rows_by_owner on read_rows (model, owner, seq);
+        create index read_rows_by_state on read_rows (model, state, seq);
+        create table read_progress (
+            model      text not null,
+            partition  integer not null,
+            tx         integer not null,
+            seq        integer not null,
+            primary key (model, partition)
+        );
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection) => Migrate(connection, Migrations.Length);

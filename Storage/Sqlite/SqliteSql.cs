@@ -62,4 +62,36 @@ internal static class SqliteSql
     public const string StoreKey = "insert into shared_keys (name, value) values ($name, $value) on conflict (name) do update set value = excluded.value";
 
     public const string ReadKeys = "select name, value from shared_keys order by name";
+
+    // ---- read models ----
+
+    private const string RowColumns = "model, key, version, seq, owner, state, text, data";
+
+    /// <summary>A row moves only forward: a stored row of a newer version stays.</summary>
+    public const string UpsertReadRow = """
+        insert into read_rows (model, key, version, seq, owner, state, text, data) values ($model, $key, $version, $seq, $owner, $state, $text, $data)
+        on conflict (model, key) do update set version = excluded.version, seq = excluded.seq, owner = excluded.owner, state = excluded.state,
+            text = excluded.text, data = excluded.data
+        where excluded.version > read_rows.version
+        """;
+
+    public const string AdvanceReadProgress = """
+        insert into read_progress (model, partition, tx, seq) values ($model, $partition, $tx, $seq)
+        on conflict (model, partition) do update set tx = excluded.tx, seq = excluded.seq
+        where (excluded.tx, excluded.seq) > (read_progress.tx, read_progress.seq)
+        """;
+
+    public const string ReadProgress = "select partition, tx, seq from read_progress where model = $model";
+
+    public const string ReadRowsByKey = $"select {RowColumns} from read_rows where model = $model and key in (select value from json_each($keys))";
+
+    /// <summary>Newest first; every word (lower case, as the text is) somewhere in the text.</summary>
+    public const string QueryReadRows = $"""
+        select {RowColumns} from read_rows
+        where model = $model and ($owner is null or owner = $owner) and ($state is null or state = $state) and ($before is null or seq < $before)
+          and not exists (select 1 from json_each($words) w where instr(text, w.value) = 0)
+        order by seq desc limit $limit
+        """;
+
+    public const string ReadRowKeysInState = "select key from read_rows where model = $model and state = $state";
 }

@@ -25,6 +25,8 @@ internal sealed class SqliteWriter : IDisposable
     private readonly SqliteCommand _park;
     private readonly SqliteCommand _removeDeadLetter;
     private readonly SqliteCommand _storeKey;
+    private readonly SqliteCommand _upsertRow;
+    private readonly SqliteCommand _advanceProgress;
     private SqliteTransaction? _transaction;
 
     public SqliteWriter(string connectionString)
@@ -43,6 +45,8 @@ internal sealed class SqliteWriter : IDisposable
             "$error", "$attempts", "$first_failed_at", "$last_failed_at");
         _removeDeadLetter = Prepare(SqliteSql.RemoveDeadLetter, "$id");
         _storeKey = Prepare(SqliteSql.StoreKey, "$name", "$value");
+        _upsertRow = Prepare(SqliteSql.UpsertReadRow, "$model", "$key", "$version", "$seq", "$owner", "$state", "$text", "$data");
+        _advanceProgress = Prepare(SqliteSql.AdvanceReadProgress, "$model", "$partition", "$tx", "$seq");
     }
 
     private SqliteCommand Prepare(string sql, params string[] parameters)
@@ -145,6 +149,12 @@ internal sealed class SqliteWriter : IDisposable
     public bool RemoveDeadLetter(Guid id) => Execute(_removeDeadLetter, id) == 1;
 
     public void StoreKey(string name, string value) => Execute(_storeKey, name, value);
+
+    public void ApplyRows(string model, int partition, IReadOnlyList<ReadRow> rows, JournalPosition through)
+    {
+        foreach (var row in rows) Execute(_upsertRow, model, row.Key, row.Version, row.Seq, row.Owner, row.State, row.Text, row.Data);
+        Execute(_advanceProgress, model, partition, through.Tx, through.Seq);
+    }
 
     private static int Execute(SqliteCommand command, params object?[] values)
     {

@@ -111,7 +111,7 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         var silo = cluster.GetProperty("silos").EnumerateArray().Single();
         silo.GetProperty("status").GetString().ShouldBe("Active");
         var subscriptions = cluster.GetProperty("subscriptions").EnumerateArray().ToList();
-        subscriptions.Select(s => s.GetProperty("name").GetString()).ShouldBe(["accounting", "analytics", "billing", "notifications"]);
+        subscriptions.Select(s => s.GetProperty("name").GetString()).ShouldBe(["accounting", "analytics", "billing", "board", "notifications"]);
         foreach (var subscription in subscriptions)
         {
             subscription.GetProperty("partitions").GetArrayLength().ShouldBe(Ates.Journal.JournalPartitions.Count, "a queue per partition of the journal");

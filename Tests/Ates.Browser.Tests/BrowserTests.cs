@@ -225,7 +225,7 @@ public sealed class BrowserTests(DemoSite site) : BrowserTest, IClassFixture<Dem
         await admin.GetByRole(AriaRole.Button, new() { Name = "Cluster" }).ClickAsync();
         await Expect(admin.Locator("#silos tr")).ToHaveCountAsync(1);
         await Expect(admin.Locator("#silos tr")).ToContainTextAsync("Active");
-        await Expect(admin.Locator("#subscriptions tr")).ToHaveCountAsync(4);
+        await Expect(admin.Locator("#subscriptions tr")).ToHaveCountAsync(Ates.Grains.Interfaces.SubscriptionNames.All.Count);
         await ShotAsync(admin, "admin-cluster");
 
         // The Orleans Dashboard, same cookie; its data comes from its own JSON routes, which answer the admin's cookie.

@@ -87,7 +87,7 @@ public sealed class EventFlowTests
 
         (await ates.Account(worker.Id).Log(null, null)).Single().TaskId.ShouldBe(good.Id);
         var parked = (await ates.Journal.ListDeadLettersAsync()).Where(d => d.StreamId == $"task/{bad:N}").ToList();
-        parked.Select(d => d.Subscription).Order().ShouldBe([DomainSubscriptions.Analytics, DomainSubscriptions.Billing, DomainSubscriptions.Notifications]);
+        parked.Select(d => d.Subscription).Order().ShouldBe([DomainSubscriptions.Analytics, DomainSubscriptions.Billing, SubscriptionNames.Board, DomainSubscriptions.Notifications]);
         parked.ShouldAllBe(d => d.Error.StartsWith("EventDecodingException") && d.Attempts == 1);
     }
 

@@ -47,5 +47,10 @@ public sealed class RecordingJournal : IJournalStore
     public Task<SubscriptionCheckpoint> ReadCheckpointAsync(string subscription, int queue, CancellationToken ct = default) => _inner.ReadCheckpointAsync(subscription, queue, ct);
     public Task<IReadOnlyList<SubscriptionCheckpoint>> ReadCheckpointsAsync(string subscription, CancellationToken ct = default) => _inner.ReadCheckpointsAsync(subscription, ct);
     public Task<long> RestartSubscriptionAsync(string subscription, CancellationToken ct = default) => _inner.RestartSubscriptionAsync(subscription, ct);
+    public Task ApplyAsync(string model, int partition, IReadOnlyList<ReadRow> rows, JournalPosition through, CancellationToken ct = default) => _inner.ApplyAsync(model, partition, rows, through, ct);
+    public Task<IReadOnlyList<JournalPosition>> AppliedThroughAsync(string model, CancellationToken ct = default) => _inner.AppliedThroughAsync(model, ct);
+    public Task<IReadOnlyList<ReadRow>> GetAsync(string model, IReadOnlyCollection<string> keys, CancellationToken ct = default) => _inner.GetAsync(model, keys, ct);
+    public Task<IReadOnlyList<ReadRow>> QueryAsync(ReadQuery query, CancellationToken ct = default) => _inner.QueryAsync(query, ct);
+    public Task<IReadOnlyList<string>> KeysAsync(string model, string state, CancellationToken ct = default) => _inner.KeysAsync(model, state, ct);
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 }
