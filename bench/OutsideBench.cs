@@ -111,6 +111,38 @@ public static partial class OutsideBench
         return results;
     }
 
+    /// <summary>
+    /// Memory under sustained load, as DESIGN.md's target measures it: one embedded silo, rounds of 25 s of creations
+    /// under wrk (64 connections), the silo's RSS after each round and after 20 s idle.
+    /// </summary>
+    public static async Task<IReadOnlyList<Measurement>> MemoryAsync(int rounds)
+    {
+        using var directory = new TempDirectory("ates-bench-memory-");
+        await using var silo = SiloProcess.Start(new Dictionary<string, string> { ["Ates__DataDirectory"] = directory.Path, ["Ates__SeedDemoUsers"] = "true" },
+            assembly: Silos.Assembly);
+        await silo.WaitReadyAsync();
+        var manager = await TokenAsync(silo, "manager@ates.local", "manager");
+        using var work = new TempDirectory("ates-wrk-");
+        var script = work.Sub("create.lua");
+        await File.WriteAllTextAsync(script, CreateScript(manager));
+        var rss = new List<string>();
+        long created = 0;
+        var start = Stopwatch.GetTimestamp();
+        for (var round = 1; round <= rounds; round++)
+        {
+            created += (await WrkAsync(silo.Url + "/api/tasks", 25, script)).Requests;
+            rss.Add($"{Rss(silo.ProcessId) / 1_048_576:N0}");
+        }
+        var loaded = Stopwatch.GetElapsedTime(start);
+        await Task.Delay(TimeSpan.FromSeconds(20)); // the idle time the measurement is defined with
+        var idle = Rss(silo.ProcessId);
+        return
+        [
+            new Measurement("memory under sustained creations (embedded)", $"{Silos.Label}: RSS after {rounds} × 25 s of POST /api/tasks and 20 s idle", created, loaded, 0, 0, 0,
+                $"{created:N0} creations; RSS {idle / 1_048_576:N0} MB after 20 s idle (after each round: {string.Join(", ", rss)} MB); target ≤ 1 GB after 500,000"),
+        ];
+    }
+
     private static string CreateScript(string token) => $$"""
         wrk.method = "POST"
         wrk.headers["Content-Type"] = "application/json"

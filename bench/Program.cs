@@ -1,8 +1,8 @@
 using Ates.Bench;
 using Spectre.Console;
 
-// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|failover|tracing|outside|reads|all] [--quick] [--silo DIR]
-string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "tracing", "outside", "reads", "all"];
+// Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|failover|tracing|outside|reads|memory|all] [--quick] [--silo DIR]
+string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "tracing", "outside", "reads", "memory", "all"];
 string[] withValue = ["--mode", "--profile", "--profiler", "--silo"];
 var which = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !withValue.Contains(args[i - 1]))).FirstOrDefault() ?? "all";
 var quick = args.Contains("--quick");
@@ -40,6 +40,7 @@ string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDef
 // `--silo DIR`: the outside scenarios run the silo host built in DIR instead (another commit, for a before/after).
 if (Option("--silo") is { } siloDirectory) Silos.Assembly = Path.GetFullPath(Path.Combine(siloDirectory, "Ates.Silo.dll"));
 await Run("reads", () => ReadsBench.RunAsync(quick));
+await Run("memory", () => OutsideBench.MemoryAsync(quick ? 2 : 8));
 await Run("outside", () => OutsideBench.RunAsync(quick, Option("--mode") ?? "both", Option("--profile"), Option("--profiler") ?? "perf"));
 
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
