@@ -51,7 +51,7 @@ public interface ITaskGrain : IGrainWithGuidKey
 {
     Task<TaskDto> Create(NewTask task, Guid createdBy);
 
-    [ReadOnly]
+    /// <summary>The task as the journal has it now (not interleaved: it first applies what the journal holds beyond the activation).</summary>
     Task<TaskDto?> Get();
 
     /// <summary>The task's life from its own events, oldest first; empty if there is no such task.</summary>

@@ -1,25 +1,46 @@
+using System.Runtime.ExceptionServices;
+
 namespace Ates.Grains;
 
 /// <summary>
-/// Runs a grain call per item with at most <c>degree</c> in flight, from the calling grain's own scheduler (Parallel's
-/// loops would run the bodies on the thread pool, outside the grain). Used where one grain fans out to thousands of
-/// others: the shuffle, the day close.
+/// Runs a call per item with at most <c>degree</c> in flight, from the calling grain's own scheduler (Parallel's loops
+/// would run the bodies on the thread pool, outside the grain). Used where one grain fans out to thousands of items:
+/// the shuffle, the day close. After a failure no new item starts; the first failure is thrown once the rest ended.
 /// </summary>
 internal static class Concurrently
 {
     public static async Task ForEachAsync<T>(IEnumerable<T> items, int degree, Func<T, Task> body)
     {
-        using var enumerator = items.GetEnumerator();
-        var inFlight = new List<Task>(degree);
-        Task? failed = null;
-        while (true)
+        using var slots = new SemaphoreSlim(degree);
+        var running = new List<Task>();
+        Exception? failure = null;
+        foreach (var item in items)
         {
-            while (inFlight.Count < degree && failed is null && enumerator.MoveNext()) inFlight.Add(body(enumerator.Current));
-            if (inFlight.Count == 0) break;
-            var done = await Task.WhenAny(inFlight);
-            inFlight.Remove(done);
-            if (done.IsFaulted || done.IsCanceled) failed ??= done;
+            await slots.WaitAsync();
+            if (failure is not null)
+            {
+                slots.Release();
+                break;
+            }
+            running.Add(RunAsync(item));
         }
-        if (failed is not null) await failed;
+        await Task.WhenAll(running);
+        if (failure is not null) ExceptionDispatchInfo.Throw(failure);
+
+        async Task RunAsync(T item)
+        {
+            try
+            {
+                await body(item);
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex; // the grain's scheduler runs one continuation at a time
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
     }
 }

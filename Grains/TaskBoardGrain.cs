@@ -1,5 +1,7 @@
 using System.Globalization;
+using Ates.Grains.EventSourcing;
 using Ates.Grains.Interfaces;
+using Ates.Grains.Interfaces.Events;
 using Ates.Journal;
 
 namespace Ates.Grains;
@@ -12,9 +14,11 @@ namespace Ates.Grains;
 /// was created, assigned or completed before it began.
 /// </summary>
 [GrainType("taskboard")]
-public sealed class TaskBoardGrain(IEventJournal journal, IReadModelStore rows, RandomSource random, UserDirectory users) : Grain, ITaskBoardGrain
+public sealed class TaskBoardGrain(IEventJournal journal, IReadModelStore rows, IEventSerializer serializer, BusinessCalendar calendar, RandomSource random,
+    UserDirectory users) : Grain, ITaskBoardGrain
 {
     private const int ShuffleParallelism = 256;
+    private const int ShufflePage = 10_000;
 
     /// <summary>Longest a question waits for the rows to catch up before it is answered with what they show.</summary>
     private static readonly TimeSpan CatchUpWithin = TimeSpan.FromSeconds(5);
@@ -69,13 +73,44 @@ public sealed class TaskBoardGrain(IEventJournal journal, IReadModelStore rows, 
 
         await CaughtUpAsync();
         var shuffleId = Guid.CreateVersion7();
-        var open = (await rows.KeysAsync(TaskBoardRows.Model, TaskStatuses.Open)).Select(Guid.Parse).ToList();
         var reassigned = 0;
-        await Concurrently.ForEachAsync(open, ShuffleParallelism, async taskId =>
+        long? before = null;
+        while (true)
         {
-            if (await GrainFactory.GetGrain<ITaskGrain>(taskId).Reassign(random.Pick(assignable), shuffleId)) reassigned++;
-        });
-        return reassigned;
+            var open = await rows.QueryAsync(new ReadQuery(TaskBoardRows.Model, null, TaskStatuses.Open, [], before, ShufflePage));
+            await Concurrently.ForEachAsync(open, ShuffleParallelism, async row =>
+            {
+                if (await ReassignAsync(row, random.Pick(assignable), shuffleId)) reassigned++;
+            });
+            if (open.Count < ShufflePage) return reassigned;
+            before = open[^1].Seq;
+        }
+    }
+
+    /// <summary>
+    /// Rule 4 for one task, appended to the task's own journal stream at the version its row shows, as the task grain
+    /// would (a task open at that version is reassigned, charged again by billing from the event): a hundred thousand
+    /// tasks are then a hundred thousand group-committed appends, not a hundred thousand grain activations. When the
+    /// task moved on since its row (completed, reassigned) the append is refused for its version, and the task grain
+    /// decides on its own state instead. A task grain that is active keeps what it holds until it asks the journal
+    /// again, which it does before a read or a refusal (<c>EventSourcedGrain.CaughtUpAsync</c>).
+    /// </summary>
+    private async Task<bool> ReassignAsync(ReadRow row, Guid assignee, Guid shuffleId)
+    {
+        var task = TaskBoardRows.Task(row);
+        var (type, version, data) = serializer.Serialize(new TaskAssigned(task.Id, assignee, task.AssigneeId, task.AssignFee, AssignReasons.Shuffle, shuffleId,
+            task.Title, task.JiraId));
+        var metadata = EventStamp.Now(calendar);
+        try
+        {
+            await journal.AppendAsync(StreamIds.For("task", TaskBoardRows.Key(task.Id)), row.Version,
+                [new NewEvent(Guid.CreateVersion7(metadata.OccurredAt), type, version, data, metadata)]);
+            return true;
+        }
+        catch (JournalConflictException)
+        {
+            return await GrainFactory.GetGrain<ITaskGrain>(task.Id).Reassign(assignee, shuffleId);
+        }
     }
 
     /// <summary>

@@ -72,7 +72,12 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
         return ToDto();
     }
 
-    public Task<TaskDto?> Get() => Task.FromResult(State.Exists ? ToDto() : null);
+    public async Task<TaskDto?> Get()
+    {
+        // A shuffle appends to task streams itself: what this activation holds may be a reassignment behind.
+        await CaughtUpAsync();
+        return State.Exists ? ToDto() : null;
+    }
 
     public async Task<IReadOnlyList<TaskStepDto>> History()
     {
@@ -102,12 +107,13 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
 
     public async Task<TaskDto> Complete(Guid actorId)
     {
-        await Decide(() =>
+        await DecideOnLatest(() =>
         {
             if (!State.Exists) throw new DomainException(DomainError.NotFound, "No such task.");
             if (State.AssigneeId != actorId) throw new DomainException(DomainError.Forbidden, "Only the task's assignee may complete it.");
             if (State.Status == TaskStatuses.Done) throw new DomainException(DomainError.Conflict, "The task is already done.");
             Raise(new TaskCompleted(this.GetPrimaryKey(), State.AssigneeId, State.Reward, State.Title, State.JiraId));
+            return true;
         });
         return ToDto();
     }

@@ -36,8 +36,7 @@ public abstract class EventSourcedGrain<TState, TEvent> : JournaledGrain<TState,
 
     int IJournaledGrainHost.SnapshotEvery => SnapshotEvery;
 
-    EventMetadata IJournaledGrainHost.StampRaisedEvent() =>
-        new(Calendar.Now, CallContext.CorrelationId, CallContext.CausationId, Activity.Current?.Id, CallContext.ActorUserId);
+    EventMetadata IJournaledGrainHost.StampRaisedEvent() => EventStamp.Now(Calendar);
 
     void IJournaledGrainHost.BeforeFold(EventMetadata metadata) => Applying = metadata;
 
@@ -77,6 +76,32 @@ public abstract class EventSourcedGrain<TState, TEvent> : JournaledGrain<TState,
         command();
         return true;
     }, attempts);
+
+    /// <summary>
+    /// Like <see cref="Decide{T}"/>, for a command that may refuse on what this activation holds: a refusal is checked
+    /// once more against the journal, which another writer (a shuffle appends to task streams directly) may have moved
+    /// past this activation's state.
+    /// </summary>
+    protected async Task<T> DecideOnLatest<T>(Func<T> command)
+    {
+        try
+        {
+            return await Decide(command);
+        }
+        catch (DomainException)
+        {
+            if (!await CaughtUpAsync()) throw;
+        }
+        return await Decide(command);
+    }
+
+    /// <summary>Applies what the journal holds beyond this activation's state; true when there was something.</summary>
+    protected async Task<bool> CaughtUpAsync()
+    {
+        var before = Version;
+        await RefreshNow();
+        return Version > before;
+    }
 
     /// <summary>True when every event raised since the last call is in the journal; false when a conflict dropped them.</summary>
     private protected async Task<bool> ConfirmRaisedAsync()

@@ -315,6 +315,7 @@ internal sealed class JournalLogView<TView, TEntry> : ILogViewAdaptor<TView, TEn
     {
         foreach (var e in events)
         {
+            if (e.StreamVersion <= _version) continue; // folded already (two catch-ups that read the same events)
             Fold((TEntry)_serializer.Deserialize(e), e.Metadata);
             _version = checked((int)e.StreamVersion);
         }

@@ -32,6 +32,37 @@ public sealed class ShuffleAndRoleTests
     }
 
     [Fact]
+    public async Task A_task_active_with_its_old_assignee_answers_and_decides_on_the_shuffles_assignment()
+    {
+        await using var ates = await DomainCluster.StartAsync(silos: 1, seed: 3);
+        var manager = await ates.UserAsync(Roles.Manager);
+        var workers = new[] { await ates.UserAsync(Roles.Worker), await ates.UserAsync(Roles.Worker) };
+        var tasks = new List<TaskDto>();
+        for (var i = 0; i < 30; i++) tasks.Add(await ates.CreateTaskAsync(manager.Id));
+        // Each task's grain is active with what it holds now: its first assignee.
+        foreach (var t in tasks) (await ates.Grains().GetGrain<ITaskGrain>(t.Id).Get())!.AssigneeId.ShouldBe(t.AssigneeId);
+
+        (await ates.Board().Shuffle(manager.Id)).ShouldBe(30);
+
+        var moved = 0;
+        foreach (var t in tasks)
+        {
+            var grain = ates.Grains().GetGrain<ITaskGrain>(t.Id);
+            var now = (await grain.Get())!;
+            var journal = (await ates.EventsAsync($"task/{t.Id:N}")).Select(x => x.Event).OfType<TaskAssigned>().Last();
+            now.AssigneeId.ShouldBe(journal.AssigneeId, "the task answers with the shuffle's assignee, not the one it held");
+            if (now.AssigneeId == t.AssigneeId) continue;
+            moved++;
+            // The old assignee may not complete it; the new one may.
+            (await Should.ThrowAsync<DomainException>(grain.Complete(t.AssigneeId))).Error.ShouldBe(DomainError.Forbidden);
+            (await grain.Complete(now.AssigneeId)).Status.ShouldBe(TaskStatuses.Done);
+        }
+        moved.ShouldBeGreaterThan(5, "with two workers about half the tasks change hands");
+        await ates.SettledAsync();
+        (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Shuffle_can_repeat_and_lands_on_every_assignable_user()
     {
         await using var ates = await DomainCluster.StartAsync(seed: 5);
