@@ -25,8 +25,12 @@ public sealed class JournalStreamOptions
     /// <summary>How long a queue with nothing to read waits for a commit before it hands control back to its agent.</summary>
     public TimeSpan ReadWait { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>How often a queue writes its checkpoint while it moves.</summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How often a queue writes its checkpoint while it moves. Every queue of every subscription writes (five
+    /// subscriptions of eight partitions: 160 durable writes a second under load at this interval); a checkpoint that
+    /// lags only means more events delivered again after a crash, which consumers ignore.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How often a queue looks whether its subscription was rebuilt (a new epoch).</summary>
     public TimeSpan EpochCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
