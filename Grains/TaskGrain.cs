@@ -25,6 +25,11 @@ public sealed class TaskState
 [GrainType("task")]
 public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventSourcedGrain<TaskState, object>, ITaskGrain
 {
+    // Most activations of a task are its creation, whose stream is empty: reading it first would be a wasted round
+    // trip per task. A creation appends at version 0 (refused, and decided again on the stream, if it exists after
+    // all); every other call reads the stream first.
+    protected override bool ReadsStreamOnActivation => false;
+
     protected override void TransitionState(TaskState state, object e)
     {
         switch (e)
@@ -81,6 +86,7 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
 
     public async Task<IReadOnlyList<TaskStepDto>> History()
     {
+        await JournalLog.EnsureLoadedAsync();
         if (!State.Exists) return [];
         var serializer = ServiceProvider.GetRequiredService<IEventSerializer>();
         var steps = new List<TaskStepDto>();
@@ -107,6 +113,7 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
 
     public async Task<TaskDto> Complete(Guid actorId)
     {
+        await JournalLog.EnsureLoadedAsync();
         await DecideOnLatest(() =>
         {
             if (!State.Exists) throw new DomainException(DomainError.NotFound, "No such task.");
@@ -118,12 +125,16 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
         return ToDto();
     }
 
-    public Task<bool> Reassign(Guid assigneeId, Guid shuffleId) => Decide(() =>
+    public async Task<bool> Reassign(Guid assigneeId, Guid shuffleId)
     {
-        if (!State.Exists || State.Status != TaskStatuses.Open || State.LastShuffleId == shuffleId) return false;
-        Raise(new TaskAssigned(this.GetPrimaryKey(), assigneeId, State.AssigneeId, State.AssignFee, AssignReasons.Shuffle, shuffleId, State.Title, State.JiraId));
-        return true;
-    });
+        await JournalLog.EnsureLoadedAsync();
+        return await Decide(() =>
+        {
+            if (!State.Exists || State.Status != TaskStatuses.Open || State.LastShuffleId == shuffleId) return false;
+            Raise(new TaskAssigned(this.GetPrimaryKey(), assigneeId, State.AssigneeId, State.AssignFee, AssignReasons.Shuffle, shuffleId, State.Title, State.JiraId));
+            return true;
+        });
+    }
 
     private TaskDto ToDto() => new(this.GetPrimaryKey(), State.Title, State.JiraId, State.Description, State.Status, State.AssigneeId,
         State.AssignFee, State.Reward, State.CreatedAt, State.CompletedAt);

@@ -31,4 +31,7 @@ public interface IJournalLog
 
     /// <summary>The grain's confirmed events after a version, oldest first (for histories and audit views).</summary>
     Task<IReadOnlyList<JournalEvent>> ReadConfirmedAsync(long afterVersion, int maxCount);
+
+    /// <summary>Reads the grain's stream unless its state was read already (for a grain that does not read it when it activates).</summary>
+    Task EnsureLoadedAsync();
 }

@@ -29,6 +29,16 @@ public abstract class EventSourcedGrain<TState, TEvent> : JournaledGrain<TState,
     /// <summary>Events between snapshots; grains with growing state return more, so a snapshot costs O(1) per event.</summary>
     protected virtual int SnapshotEvery => 100;
 
+    /// <summary>
+    /// Whether the grain reads its stream when it activates (Orleans' JournaledGrain does). A grain that is mostly
+    /// activated to be created reads it when it first needs its state instead (<c>IJournalLog.EnsureLoadedAsync</c>):
+    /// its creation appends at version 0, which the journal refuses if the stream exists after all.
+    /// </summary>
+    protected virtual bool ReadsStreamOnActivation => true;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        ReadsStreamOnActivation ? base.OnActivateAsync(cancellationToken) : Task.CompletedTask;
+
     protected BusinessCalendar Calendar => _calendar ??= ServiceProvider.GetRequiredService<BusinessCalendar>();
 
     /// <summary>The grain's log: its stream id, its confirmed events.</summary>

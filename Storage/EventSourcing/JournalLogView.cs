@@ -98,6 +98,11 @@ internal sealed class JournalLogView<TView, TEntry> : ILogViewAdaptor<TView, TEn
         return events.Select(e => (TEntry)_serializer.Deserialize(e)).ToList();
     }
 
+    public async Task EnsureLoadedAsync()
+    {
+        if (!_loaded) await Synchronize().ConfigureAwait(true);
+    }
+
     public Task<IReadOnlyList<JournalEvent>> ReadConfirmedAsync(long afterVersion, int maxCount) =>
         _journal.ReadStreamAsync(StreamId, afterVersion, (int)Math.Max(0, Math.Min(maxCount, _version - afterVersion)));
 
@@ -190,6 +195,8 @@ internal sealed class JournalLogView<TView, TEntry> : ILogViewAdaptor<TView, TEn
             AtesTelemetry.JournalEvents.Add(batch.Count);
             _version = checked((int)result.NextExpectedVersion);
             _pending.RemoveRange(0, batch.Count);
+            // An append at version 0 found the stream empty: the state is the journal's, as a read would have found it.
+            if (expected == 0) _loaded = true;
             // A snapshot only of confirmed state: not while later raises are folded in and still pending.
             if (_pending.Count == 0 && _version - _snapshotVersion >= Math.Max(1, _journaled.SnapshotEvery)) await WriteSnapshotAsync().ConfigureAwait(true);
             foreach (var p in batch) p.Promise?.TrySetResult(true);

@@ -27,6 +27,7 @@ public sealed class PostgresJournal : IJournalStore
     private readonly AppendListeners _listeners = new();
     private readonly GroupCommit _commits;
     private readonly CommitListener _commitListener;
+    private readonly ReadRowsCommit _readRows;
     private int _disposed;
 
     private PostgresJournal(NpgsqlDataSource dataSource, NpgsqlDataSource scans, PostgresJournalOptions options, ILogger logger)
@@ -38,6 +39,7 @@ public sealed class PostgresJournal : IJournalStore
         Description = DescriptionOf(options.ConnectionString);
         _commitListener = new CommitListener(options, logger, _listeners.Notify);
         _commits = new GroupCommit(this, options, logger);
+        _readRows = new ReadRowsCommit(this, logger);
     }
 
     /// <summary>Connects, creates or migrates the schema, and starts the group commit and the commit listener.</summary>
@@ -340,25 +342,8 @@ public sealed class PostgresJournal : IJournalStore
 
     // ---- read models ----
 
-    public async Task ApplyAsync(string model, int partition, IReadOnlyList<ReadRow> rows, JournalPosition through, CancellationToken ct = default)
-    {
-        // One row per key and statement (PostgreSQL updates a row once per statement): the newest version of each.
-        var newest = rows.GroupBy(r => r.Key).Select(g => g.MaxBy(r => r.Version)!).ToList();
-        await ExecuteAsync(PostgresSql.ApplyReadRows, p =>
-        {
-            p.AddWithValue("model", model);
-            p.AddWithValue("partition", partition);
-            p.AddWithValue("tx", through.Tx);
-            p.AddWithValue("position", through.Seq);
-            p.AddWithValue("keys", newest.Select(r => r.Key).ToArray());
-            p.AddWithValue("versions", newest.Select(r => r.Version).ToArray());
-            p.AddWithValue("seqs", newest.Select(r => r.Seq).ToArray());
-            p.Add(new NpgsqlParameter("owners", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = newest.Select(r => (object?)r.Owner ?? DBNull.Value).ToArray() });
-            p.Add(new NpgsqlParameter("states", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = newest.Select(r => (object?)r.State ?? DBNull.Value).ToArray() });
-            p.AddWithValue("texts", newest.Select(r => r.Text).ToArray());
-            p.AddWithValue("data", newest.Select(r => r.Data).ToArray());
-        }, ct).ConfigureAwait(false);
-    }
+    public Task ApplyAsync(string model, int partition, IReadOnlyList<ReadRow> rows, JournalPosition through, CancellationToken ct = default) =>
+        Volatile.Read(ref _disposed) != 0 ? Task.FromException(new JournalUnavailableException("The journal is closed.")) : _readRows.ApplyAsync(model, partition, rows, through);
 
     public Task<IReadOnlyList<JournalPosition>> AppliedThroughAsync(string model, CancellationToken ct = default) =>
         QueryAsync<IReadOnlyList<JournalPosition>>(PostgresSql.ReadProgress, p => p.AddWithValue("model", model), async r =>
@@ -486,6 +471,7 @@ public sealed class PostgresJournal : IJournalStore
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _commits.DisposeAsync().ConfigureAwait(false);
+        await _readRows.DisposeAsync().ConfigureAwait(false);
         await _commitListener.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         await _scans.DisposeAsync().ConfigureAwait(false);

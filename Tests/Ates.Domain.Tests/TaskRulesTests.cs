@@ -20,6 +20,21 @@ public sealed class TaskRulesTests
         ChiSquare(rewards, 21).ShouldBeLessThan(52.0); // p ≈ 0.0002 at 20 degrees of freedom
     }
 
+    [Fact]
+    public async Task Creating_a_task_whose_id_exists_is_refused_though_the_new_activation_had_not_read_its_stream()
+    {
+        await using var ates = await DomainCluster.StartAsync(silos: 1);
+        var manager = await ates.UserAsync(Roles.Manager);
+        await ates.UserAsync(Roles.Worker);
+        var task = await ates.CreateTaskAsync(manager.Id, "The first one"); // its activation goes right after its creation
+
+        var again = ates.Grains().GetGrain<ITaskGrain>(task.Id); // a new activation, which does not read the stream to create
+        (await Should.ThrowAsync<DomainException>(again.Create(new NewTask("A second one", null, null), manager.Id))).Error.ShouldBe(DomainError.Conflict);
+
+        (await ates.EventsAsync($"task/{task.Id:N}")).Count.ShouldBe(2, "nothing appended by the refused creation");
+        (await again.Get())!.Title.ShouldBe("The first one");
+    }
+
     private static double ChiSquare(IReadOnlyCollection<decimal> values, int buckets)
     {
         var expected = values.Count / (double)buckets;
