@@ -69,6 +69,9 @@ public sealed class AtesClient(HttpClient http)
     public Task<CloseDayResult> CloseDayAsync(DateOnly? date = null, CancellationToken ct = default) =>
         SendAsync<CloseDayResult>(HttpMethod.Post, "/api/accounting/close-day", new { date }, ct);
 
+    /// <summary>The audit of the books (accountant, admin): re-derived from the task events and compared with the ledger.</summary>
+    public Task<AuditDto> AuditAsync(CancellationToken ct = default) => SendAsync<AuditDto>(HttpMethod.Get, "/api/accounting/audit", null, ct);
+
     public Task<AnalyticsSummary> SummaryAsync(DateOnly? date = null, CancellationToken ct = default) =>
         SendAsync<AnalyticsSummary>(HttpMethod.Get, "/api/analytics/summary" + Query(("date", Date(date))), null, ct);
 

@@ -32,6 +32,14 @@ public static class AtesTelemetry
 
     public static readonly Counter<double> PaidOut = Meter.CreateCounter<double>("ates.payouts.amount", "{dollar}", "Money paid out at day close, in dollars.");
 
+    private static int? _auditDifferences;
+
+    /// <summary>The differences the last audit of the books found on this silo (DESIGN.md "Proving the books"); none before one ran.</summary>
+    public static readonly ObservableGauge<int> AuditDifferences = Meter.CreateObservableGauge<int>("ates.audit.differences",
+        () => _auditDifferences is { } n ? [new Measurement<int>(n)] : [], "{difference}", "Differences the last audit of the books found (0: the books agree with the work done).");
+
+    public static void RecordAudit(int differences) => _auditDifferences = differences;
+
     /// <summary>Starts the span of a consumer handling delivered events: child of the one event's trace, linked to several.</summary>
     public static Activity? StartConsume(string subscription, string consumer, IReadOnlyList<string?> traceParents)
     {

@@ -128,3 +128,50 @@ public static class NotificationKinds
     public const string TaskAssigned = "task-assigned";
     public const string Payout = "payout";
 }
+
+/// <summary>
+/// The books re-derived from the task events and compared with what the consumers recorded (DESIGN.md "Proving the
+/// books"). Judged: the task events billing has delivered (up to <see cref="CheckedThrough"/>, a journal position);
+/// <see cref="Pending"/> counts the task events after it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("ates.audit")]
+public sealed record AuditDto(
+    [property: Id(0)] bool Ok,
+    [property: Id(1)] string CheckedThrough,
+    [property: Id(2)] DateTimeOffset CheckedAt,
+    [property: Id(3)] long Events,
+    [property: Id(4)] int Tasks,
+    [property: Id(5)] int Accounts,
+    [property: Id(6)] int Days,
+    [property: Id(7)] long Pending,
+    [property: Id(8)] IReadOnlyList<AuditDifference> Differences);
+
+/// <summary>One way the books disagree with the work done; <see cref="Detail"/> says it in words.</summary>
+[GenerateSerializer, Immutable, Alias("ates.audit-difference")]
+public sealed record AuditDifference(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] Guid? AccountId,
+    [property: Id(2)] string? Name,
+    [property: Id(3)] Guid? TaskId,
+    [property: Id(4)] DateOnly? Date,
+    [property: Id(5)] decimal Expected,
+    [property: Id(6)] decimal Recorded,
+    [property: Id(7)] string Detail);
+
+public static class AuditKinds
+{
+    public const string FeeMissing = "fee-missing";
+    public const string RewardMissing = "reward-missing";
+    public const string EntryAmount = "entry-amount";
+    public const string EntryAccount = "entry-account";
+    public const string EntryTwice = "entry-twice";
+    public const string EntryWithoutSource = "entry-without-source";
+    public const string BalanceChain = "balance-chain";
+    public const string PayoutMissing = "payout-missing";
+    public const string PayoutAmount = "payout-amount";
+    public const string PayoutUnexpected = "payout-unexpected";
+    public const string PayoutTwice = "payout-twice";
+    public const string Balance = "balance";
+    public const string AccountingDay = "accounting-day";
+    public const string AnalyticsDay = "analytics-day";
+}

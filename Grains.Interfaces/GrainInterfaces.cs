@@ -133,6 +133,18 @@ public interface IBillingClockGrain : IGrainWithStringKey
     Task<DateOnly?> FirstDay();
 }
 
+/// <summary>
+/// The audit of the books ("default"; DESIGN.md "Proving the books"): re-derives from the task events what every ledger,
+/// balance and day total must be and compares. Callers that ask while an audit runs share its answer.
+/// </summary>
+[Alias("ates.books-audit")]
+public interface IBooksAuditGrain : IGrainWithStringKey
+{
+    /// <remarks>Reads the whole journal in pages; a million events take seconds, more than Orleans' default timeout on a slow day.</remarks>
+    [ResponseTimeout("00:10:00")]
+    Task<AuditDto> Check();
+}
+
 /// <summary>One business day of analytics (key "yyyy-MM-dd"): management earnings and the most expensive task.</summary>
 [Alias("ates.analytics-day")]
 public interface IAnalyticsDayGrain : IGrainWithStringKey

@@ -44,6 +44,9 @@ public static class RestartBench
             $"written in {prep.Elapsed.TotalSeconds:F1} s by raw appends; LedgerInvariants on it: {prep.Invariants}"));
         results.Add(new Measurement(scenario, "Ates: process start → task board's first listing", 1, restart.Listed, 0, 0, 0,
             $"{restart.Listed.TotalSeconds:F2} s (target ≤ 1 s after serving; the board reads its rows; first page: {restart.Listing} tasks)"));
+        results.Add(new Measurement(scenario, "Ates: GET /api/accounting/audit, the first after the start", 1, restart.Audited, 0, 0, 0,
+            $"{restart.Audited.TotalSeconds:F2} s: {Describe(restart.Audit)} (baseline: LedgerInvariants, a plain read and decode of the same journal in-process: " +
+            $"{prep.InvariantsTime.TotalSeconds:F2} s); on the empty journal: {baseline.Audited.TotalSeconds:F2} s"));
         results.Add(new Measurement(scenario, "baseline: restart on an empty journal → serving", 1, baseline.Created, 0, 0, 0,
             $"{baseline.Created.TotalSeconds:F2} s ({baseline}); very first start (creates the journal, seeds the demo users): {first.Created.TotalSeconds:F2} s"));
         results.Add(new Measurement(scenario, "baseline: restart on an empty journal → task board's first listing", 1, baseline.Listed, 0, 0, 0,
@@ -51,8 +54,8 @@ public static class RestartBench
         return results;
     }
 
-    private sealed record Served(TimeSpan Ready, TimeSpan SignedIn, TimeSpan Created, TimeSpan Listed, int Listing, TimeSpan Stopped, int ExitCode, int SignInAttempts,
-        int Warnings, int Errors)
+    private sealed record Served(TimeSpan Ready, TimeSpan SignedIn, TimeSpan Created, TimeSpan Listed, int Listing, TimeSpan Audited, AuditDto Audit, TimeSpan Stopped,
+        int ExitCode, int SignInAttempts, int Warnings, int Errors)
     {
         public override string ToString() =>
             $"ready {Ready.TotalSeconds:F2} s, signed in {SignedIn.TotalSeconds:F2} s, task created {Created.TotalSeconds:F2} s" +
@@ -88,12 +91,22 @@ public static class RestartBench
         var created = silo.SinceStart;
         var page = await client.ListTasksAsync(limit: 50);
         var listed = silo.SinceStart;
+        // The audit of the books, as an accountant asks for it, while billing delivers the probe's fee.
+        var accountant = new AtesClient(new HttpClient { BaseAddress = silo.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(10) });
+        await accountant.SignInAsync("accountant@ates.local", "accountant");
+        var auditStart = Stopwatch.GetTimestamp();
+        var audit = await accountant.AuditAsync();
+        var audited = Stopwatch.GetElapsedTime(auditStart);
         var (stopped, exitCode) = await silo.StopAsync(TimeSpan.FromSeconds(60));
         var (warnings, errors) = silo.Logged;
-        return new Served(ready, signedIn, created, listed, page.Items.Count, stopped, exitCode, attempts, warnings, errors);
+        return new Served(ready, signedIn, created, listed, page.Items.Count, audited, audit, stopped, exitCode, attempts, warnings, errors);
     }
 
-    private sealed record Prepared(long Events, TimeSpan Elapsed, double Megabytes, string Invariants);
+    private sealed record Prepared(long Events, TimeSpan Elapsed, double Megabytes, string Invariants, TimeSpan InvariantsTime);
+
+    private static string Describe(AuditDto audit) =>
+        $"ok {audit.Ok}, {audit.Events:N0} events, {audit.Tasks:N0} tasks, {audit.Accounts:N0} accounts, {audit.Days} days, {audit.Pending} pending, " +
+        $"{audit.Differences.Count} differences" + (audit.Differences.Count > 0 ? $" (first: {audit.Differences[0].Kind}: {audit.Differences[0].Detail})" : "");
 
     /// <summary>
     /// A journal as a silo that has been running for a while leaves it: the demo users (hashed as the silo hashes them)
@@ -109,6 +122,7 @@ public static class RestartBench
         long written = 0;
         TimeSpan elapsed;
         string invariants;
+        TimeSpan invariantsTime;
         await using (var journal = SqliteJournal.Open(new SqliteJournalOptions { DataDirectory = dataDirectory }))
         {
             var at = DateTimeOffset.UtcNow;
@@ -125,6 +139,7 @@ public static class RestartBench
             var creator = users.Single(u => u.Role == Roles.Manager).UserId;
             var assignable = users.Where(u => Roles.IsAssignable(u.Role)).Select(u => u.UserId).ToArray();
             var versions = new Dictionary<Guid, long>();
+            var dayVersions = new Dictionary<string, long>();
             var balances = new Dictionary<Guid, decimal>();
             const int round = 2_000;
             var n = 0;
@@ -151,13 +166,23 @@ public static class RestartBench
                     await journal.ApplyAsync(TaskBoardRows.Model, partition.Key, partition.Select(r => r.Row).ToList(), last);
 
                 var entries = new Dictionary<Guid, List<NewEvent>>();
+                // The day views as accounting and analytics leave them: each entry counted into its day, each task price too.
+                var dayKey = BusinessCalendar.Key(DateOnly.FromDateTime(at.UtcDateTime)); // the silo's business calendar is UTC unless configured
+                var counted = new List<NewEvent>();
+                var priced = new List<NewEvent>();
                 void Record(Guid account, Func<decimal, Grains.Interfaces.Events.LedgerEntryRecorded> entry)
                 {
                     var e = entry(balances.GetValueOrDefault(account));
                     balances[account] = e.BalanceAfter;
                     if (!entries.TryGetValue(account, out var list)) entries[account] = list = [];
-                    list.Add(BenchEvents.New(e, at));
+                    var recorded = BenchEvents.New(e, at);
+                    list.Add(recorded);
+                    counted.Add(BenchEvents.New(new BillingDayCounted(recorded.EventId, e.Kind, Math.Abs(e.Amount)), at));
                 }
+                foreach (var t in tasks)
+                    priced.Add(BenchEvents.New(new AnalyticsTaskPriced(t.Events[1].EventId, EntryKinds.AssignFee, t.Created.AssignFee, t.TaskId, t.Created.Title, t.Created.JiraId, at), at));
+                foreach (var (t, e) in completed)
+                    priced.Add(BenchEvents.New(new AnalyticsTaskPriced(e.EventId, EntryKinds.Reward, t.Created.Reward, t.TaskId, t.Created.Title, t.Created.JiraId, at), at));
                 foreach (var t in tasks) Record(t.Assigned.AssigneeId, b => BenchEvents.FeeEntry(t.Assigned.AssigneeId, b, t.Assigned, t.Events[1].EventId, at));
                 foreach (var (t, e) in completed)
                 {
@@ -167,7 +192,9 @@ public static class RestartBench
                 var appended = await Task.WhenAll(entries.Select(async kv =>
                     (kv.Key, (await journal.AppendAsync(BenchEvents.AccountStream(kv.Key), versions.GetValueOrDefault(kv.Key), kv.Value)).NextExpectedVersion)));
                 foreach (var (account, version) in appended) versions[account] = version;
-                written += tasks.Count * 2 + completed.Count + entries.Values.Sum(l => l.Count);
+                foreach (var (stream, events) in new[] { (StreamIds.For("billingday", dayKey), counted), (StreamIds.For("analyticsday", dayKey), priced) })
+                    dayVersions[stream] = (await journal.AppendAsync(stream, dayVersions.GetValueOrDefault(stream), events)).NextExpectedVersion;
+                written += tasks.Count * 2 + completed.Count + entries.Values.Sum(l => l.Count) + counted.Count + priced.Count;
             }
 
             var head = await journal.ReadHeadAsync();
@@ -179,10 +206,12 @@ public static class RestartBench
             }
             elapsed = Stopwatch.GetElapsedTime(start);
             // The domain's own check of the money (one fee per assignment, one reward per completion, running balances).
+            var checkStart = Stopwatch.GetTimestamp();
             var report = await LedgerInvariants.CheckAsync(journal, BenchEvents.Serializer);
+            invariantsTime = Stopwatch.GetElapsedTime(checkStart);
             invariants = report.Holds ? $"hold ({report.Assignments:N0} assignments, {report.Completions:N0} completions)" : $"{report.Violations.Count} VIOLATIONS: {report.Violations[0]}";
         }
         var bytes = Directory.GetFiles(dataDirectory).Sum(f => new FileInfo(f).Length);
-        return new Prepared(written, elapsed, bytes / 1e6, invariants);
+        return new Prepared(written, elapsed, bytes / 1e6, invariants, invariantsTime);
     }
 }

@@ -263,7 +263,7 @@ function refresh(view) {
   switch (view) {
     case "work": return refreshWork();
     case "tasks": return refreshTasks();
-    case "accounting": return refreshAccounting();
+    case "accounting": checkBooks(false); return refreshAccounting();
     case "analytics": return refreshAnalytics();
     case "users": return refreshUsers();
     case "cluster": return refreshCluster();
@@ -533,6 +533,40 @@ async function refreshAccounting() {
   }));
   if (shownPerson) await showPerson(shownPerson.id, shownPerson.name);
 }
+
+// The audit re-reads the whole journal, so it runs when the view opens (at most once a minute) or when asked, not on every event.
+let booksCheckedAt = 0;
+
+async function checkBooks(force) {
+  if (!force && Date.now() - booksCheckedAt < 60_000) return;
+  booksCheckedAt = Date.now();
+  const status = $("books-status");
+  const list = $("books-differences");
+  status.className = "muted";
+  status.textContent = "Checking the books against the work done…";
+  try {
+    const audit = await api("GET", "/api/accounting/audit");
+    const at = new Date(audit.checkedAt).toLocaleString();
+    const pending = audit.pending ? ` ${audit.pending} newer task event${audit.pending === 1 ? " is" : "s are"} still on the way to billing.` : "";
+    if (audit.ok) {
+      status.className = "ok";
+      status.textContent = `Books checked: whole through event ${audit.checkedThrough} at ${at}.${pending}`;
+      list.replaceChildren();
+    } else {
+      const n = audit.differences.length;
+      status.className = "error";
+      status.textContent = `Books checked through event ${audit.checkedThrough} at ${at}: ${n} difference${n === 1 ? "" : "s"} between the ledger and the work done.${pending}`;
+      list.replaceChildren(...audit.differences.map((d) => el("li", { class: "difference" },
+        el("strong", {}, [d.name, d.date].filter(Boolean).join(", ") || "The books"), ": ", d.detail)));
+    }
+  } catch (e) {
+    booksCheckedAt = 0;
+    status.className = "error";
+    status.textContent = `The books could not be checked: ${e.detail || e.message}`;
+  }
+}
+
+$("books-check").addEventListener("click", () => checkBooks(true));
 
 async function showPerson(id, name) {
   shownPerson = { id, name };

@@ -110,4 +110,10 @@ public interface ISubscriptionProgress
     /// delivered yet, or null when every queue has delivered the whole journal (then "now", on the caller's clock).
     /// </summary>
     Task<DateTimeOffset?> EarliestUndeliveredAsync(string subscription, CancellationToken ct = default);
+
+    /// <summary>
+    /// Each partition's checkpoint, indexed by partition: every event of partition N at or before entry N has been
+    /// delivered to its consumer (at least once). Checkpoints only move forward, so what this says stays true.
+    /// </summary>
+    Task<IReadOnlyList<JournalPosition>> DeliveredThroughAsync(string subscription, CancellationToken ct = default);
 }

@@ -53,6 +53,9 @@ public sealed class Subscriptions(IServiceProvider services, IJournalStore store
         return earliest;
     }
 
+    public async Task<IReadOnlyList<JournalPosition>> DeliveredThroughAsync(string subscription, CancellationToken ct = default) =>
+        (await QueuesAsync(subscription, ct)).OrderBy(q => q.Queue).Select(q => q.Position).ToList();
+
     /// <summary>The time up to which the subscription has delivered everything (now, when it has delivered the whole journal).</summary>
     public async Task<DateTimeOffset> WatermarkAsync(string subscription, CancellationToken ct = default) =>
         await EarliestUndeliveredAsync(subscription, ct) ?? time.GetUtcNow();

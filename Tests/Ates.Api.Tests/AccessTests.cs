@@ -30,6 +30,7 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         ("GET", "/api/accounts", null, "accountant,admin"),
         ("GET", "/api/accounting/today", null, "accountant,admin"),
         ("GET", "/api/accounting/days", null, "accountant,admin"),
+        ("GET", "/api/accounting/audit", null, "accountant,admin"),
         ("POST", "/api/accounting/close-day", "{}", "admin"),
         ("GET", "/api/analytics/summary", null, "admin"),
         ("GET", "/api/analytics/most-expensive?period=week", null, "admin"),

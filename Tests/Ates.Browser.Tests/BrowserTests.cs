@@ -151,6 +151,9 @@ public sealed class BrowserTests(DemoSite site) : BrowserTest, IClassFixture<Dem
         await Expect(accountant.Locator("#person-log tr", new() { HasText = task.Title })).ToHaveCountAsync(2);
         // An accountant cannot close days: the button is an admin's.
         await Expect(accountant.GetByRole(AriaRole.Button, new() { Name = "Close day" })).ToHaveCountAsync(0);
+        // The books, checked against the work done, in words.
+        await Expect(accountant.Locator("#books-status")).ToContainTextAsync("Books checked: whole through event");
+        await Expect(accountant.Locator("#books-differences li")).ToHaveCountAsync(0);
         await NoRawIdsAsync(accountant, users);
         await ShotAsync(accountant, "accountant-accounting");
     }

@@ -47,6 +47,9 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         ates.Silos.Select(s => s.ProcessId).ShouldBe(pids);
         recovered.ShouldAllBe(r => r > TimeSpan.Zero && r < TimeSpan.FromSeconds(30));
         report.Holds.ShouldBeTrue(report.ToString());
+        var audit = await ates.AuditAsync(ates.Running.First());
+        output.WriteLine(PostgresCluster.Describe(audit));
+        (audit.Ok, audit.Pending).ShouldBe((true, 0L), PostgresCluster.Describe(audit));
         report.Assignments.ShouldBeGreaterThanOrEqualTo(load.Created.Count);
         report.Completions.ShouldBeGreaterThanOrEqualTo(load.Completed.Count);
     }

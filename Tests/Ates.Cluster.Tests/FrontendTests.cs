@@ -73,6 +73,9 @@ public sealed class FrontendTests(ITestOutputHelper output)
                          $"frontend logged {frontend.Logged.Warnings} warnings, {frontend.Logged.Errors} errors; journal: {report}");
         foreach (var line in frontend.ErrorLines) output.WriteLine(line);
         report.Holds.ShouldBeTrue(report.ToString());
+        var audit = await ates.AuditAsync(ates.Running.First());
+        output.WriteLine(PostgresCluster.Describe(audit));
+        (audit.Ok, audit.Pending).ShouldBe((true, 0L), PostgresCluster.Describe(audit));
         report.Assignments.ShouldBeGreaterThanOrEqualTo(created.Count);
         firstSuccess.Value.ShouldBeLessThan(TimeSpan.FromSeconds(5));
         longestFailure.ShouldBeLessThan(TimeSpan.FromSeconds(35), "a request hung past Orleans' response timeout");

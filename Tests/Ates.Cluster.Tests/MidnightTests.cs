@@ -60,6 +60,9 @@ public sealed class MidnightTests(ITestOutputHelper output)
         output.WriteLine($"day {day}: fees {closed.AssignFees}, rewards {closed.Rewards}, paid out {closed.Payouts} to {positive.Count} of " +
                          $"{evening_balances.Count} accounts (balances before: {string.Join(", ", evening_balances.Values)}); after a second start: {report}");
         report.Holds.ShouldBeTrue(report.ToString());
+        var audit = await ates.AuditAsync(ates.Running.First());
+        output.WriteLine(PostgresCluster.Describe(audit));
+        (audit.Ok, audit.Pending).ShouldBe((true, 0L), PostgresCluster.Describe(audit));
         report.Payouts.ShouldBe(positive.Count);
     }
 

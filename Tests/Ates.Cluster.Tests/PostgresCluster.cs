@@ -1,3 +1,4 @@
+using Ates.Grains.Interfaces;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -147,6 +148,28 @@ public sealed class PostgresCluster : IAsyncDisposable
         await using var journal = await PostgresJournal.OpenAsync(new PostgresJournalOptions { ConnectionString = Database });
         return await LedgerInvariants.CheckAsync(journal, DomainEvents.Serializer());
     }
+
+    /// <summary>
+    /// The audit of the books (GET /api/accounting/audit) through <paramref name="through"/>, once billing's checkpoints
+    /// have passed every task event (they move a moment after the lag the status shows reaches 0).
+    /// </summary>
+    public async Task<AuditDto> AuditAsync(SiloProcess through, TimeSpan? timeout = null)
+    {
+        var accountant = await ClientAsync("accountant", through);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var audit = await accountant.AuditAsync();
+            if (audit.Pending == 0 || DateTime.UtcNow > deadline) return audit;
+            await Task.Delay(100); // another process's checkpoints: nothing to await but its answer
+        }
+    }
+
+    /// <summary>What a failed audit says, one difference a line.</summary>
+    public static string Describe(AuditDto audit) =>
+        $"audit: ok {audit.Ok}, {audit.Events} events, {audit.Tasks} tasks, {audit.Accounts} accounts, {audit.Days} days, {audit.Pending} pending, " +
+        $"through {audit.CheckedThrough}; {audit.Differences.Count} differences" +
+        string.Concat(audit.Differences.Take(20).Select(d => $"\n  {d.Kind} {d.Name} {d.Date}: {d.Detail}"));
 
     public async ValueTask DisposeAsync()
     {

@@ -70,6 +70,9 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
 
         foreach (var line in survivors.SelectMany(s => s.ErrorLines)) output.WriteLine(line);
         report.Holds.ShouldBeTrue(report.ToString());
+        var audit = await ates.AuditAsync(ates.Running.First());
+        output.WriteLine(PostgresCluster.Describe(audit));
+        (audit.Ok, audit.Pending).ShouldBe((true, 0L), PostgresCluster.Describe(audit));
         report.Assignments.ShouldBeGreaterThanOrEqualTo(load.Created.Count);
         report.Completions.ShouldBeGreaterThanOrEqualTo(load.Completed.Count);
         declaredDead.ShouldBeLessThanOrEqualTo(TimeSpan.FromSeconds(5));

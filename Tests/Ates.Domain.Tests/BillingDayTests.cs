@@ -54,6 +54,7 @@ public sealed class BillingDayTests(Xunit.Abstractions.ITestOutputHelper output)
         again.ShouldBe(new CloseDayResult(Monday, earned, 1));
         (await ates.Journal.ReadLogAsync(JournalPosition.Start, 100_000)).Count.ShouldBe(entriesBefore);
         (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+        await ates.AuditAsync();
     }
 
     [Fact]
@@ -111,6 +112,7 @@ public sealed class BillingDayTests(Xunit.Abstractions.ITestOutputHelper output)
         (await clock.ClosedThrough()).ShouldBe(Monday.AddDays(2));
         await ates.SettledAsync();
         (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+        await ates.AuditAsync();
     }
 
     [Fact]

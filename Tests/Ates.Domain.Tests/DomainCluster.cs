@@ -147,6 +147,19 @@ public sealed class DomainCluster : IAsyncDisposable
 
     public Task<InvariantReport> InvariantsAsync() => LedgerInvariants.CheckAsync(Journal, Serializer);
 
+    /// <summary>
+    /// The audit of the books (Grains/Audit), once billing's checkpoints have passed every task event; fails the test
+    /// with the differences in words unless the books agree with the work done.
+    /// </summary>
+    public async Task<AuditDto> AuditAsync()
+    {
+        AuditDto audit = null!;
+        await UntilAsync(async () => (audit = await Grains().GetGrain<IBooksAuditGrain>(Singletons.Key).Check()).Pending == 0);
+        audit.Differences.Select(d => $"{d.Kind} {d.Name} {d.Date}: {d.Detail}").ShouldBeEmpty();
+        audit.Ok.ShouldBeTrue();
+        return audit;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Cluster.DisposeAsync();

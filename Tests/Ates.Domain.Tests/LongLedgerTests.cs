@@ -51,6 +51,7 @@ public sealed class LongLedgerTests(ITestOutputHelper output)
         inbox.Count.ShouldBe(InboxGrain.Kept);
         inbox.Select(n => n.At).ShouldBeInOrder(SortDirection.Descending, "the newest first");
         (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+        await ates.AuditAsync();
         output.WriteLine($"{count + 5} ledger entries, {AccountGrain.RecentEntries} kept in memory; inbox shows {inbox.Count}");
     }
 }

@@ -70,6 +70,7 @@ public sealed class RandomizedTests
 
         var report = await ates.InvariantsAsync();
         report.Holds.ShouldBeTrue(report.ToString());
+        await ates.AuditAsync();
         report.Assignments.ShouldBeGreaterThan(counts["created"]); // creations plus shuffles
         report.Completions.ShouldBe(counts["completed"]);
         counts.GetValueOrDefault("refused Forbidden").ShouldBeGreaterThan(0);

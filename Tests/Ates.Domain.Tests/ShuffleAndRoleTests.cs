@@ -29,6 +29,7 @@ public sealed class ShuffleAndRoleTests
         foreach (var w in workers) fees += (await ates.Account(w.Id).Log(null, null)).Count(e => e.Kind == EntryKinds.AssignFee);
         fees.ShouldBe(110); // 60 at creation + 50 at the shuffle
         (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+        await ates.AuditAsync();
     }
 
     [Fact]
@@ -60,6 +61,7 @@ public sealed class ShuffleAndRoleTests
         moved.ShouldBeGreaterThan(5, "with two workers about half the tasks change hands");
         await ates.SettledAsync();
         (await ates.InvariantsAsync()).Holds.ShouldBeTrue();
+        await ates.AuditAsync();
     }
 
     [Fact]

@@ -70,6 +70,8 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
                          $"{report.Completions} completions with {report.RewardsCredited} credited; {report}");
 
         report.Holds.ShouldBeTrue(report.ToString()); // one fee per assignment, one reward per completion, the sums agree
+
+        await ates.AuditAsync();
         created.ShouldAllBe(id => tasksCreated.Contains(id), "every acknowledged task is in the journal");
         completions.Select(c => c.TaskId).ShouldBeUnique("no task completed twice");
         completed.ShouldAllBe(id => completions.Any(c => c.TaskId == id), "every acknowledged completion is in the journal");

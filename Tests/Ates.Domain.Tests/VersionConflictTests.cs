@@ -61,6 +61,7 @@ public sealed class VersionConflictTests(ITestOutputHelper output)
         var report = await a.InvariantsAsync();
         output.WriteLine(report.ToString());
         report.Holds.ShouldBeTrue(report.ToString());
+        await a.AuditAsync();
         (report.Assignments, report.Completions, report.Payouts).ShouldBe((40, 25, balance > 0 ? 1 : 0));
         foreach (var w in workers)
         {
