@@ -122,6 +122,41 @@ public sealed class AccountGrain : SubscriberGrain<AccountState, LedgerEntryReco
             .ToList();
     }
 
+    public async Task<AccountDto> GetAt(DateTimeOffset at)
+    {
+        var counted = await AsOfAsync(at);
+        var day = Calendar.DateOf(at);
+        var earned = counted.Where(e => e.PayoutDate is null && Calendar.DateOf(e.At) == day).Sum(e => e.Amount);
+        return new AccountDto(this.GetPrimaryKey(), counted.Count == 0 ? 0 : counted[^1].BalanceAfter, earned);
+    }
+
+    public async Task<IReadOnlyList<EntryDto>> LogAt(DateTimeOffset at, DateOnly? from, DateOnly? to)
+    {
+        if (from > to) throw DomainException.Invalid("to", "The range ends before it starts: to is before from.");
+        return (await AsOfAsync(at))
+            .Where(e => (from is null || Calendar.DateOf(e.At) >= from) && (to is null || Calendar.DateOf(e.At) <= to))
+            .Reverse()
+            .Select(e => new EntryDto(e.EntryId, e.At, e.Kind, e.Amount, e.BalanceAfter, e.TaskId, e.Description))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The ledger as of an instant (rule 6's rule, at any moment): fees and rewards from their task event's time, a payout
+    /// from the end of the day it paid; in that order, with the balance after each recomputed.
+    /// </summary>
+    private async Task<List<LedgerEntryRecorded>> AsOfAsync(DateTimeOffset at)
+    {
+        if (at > Calendar.Now.AddMinutes(1)) throw DomainException.Invalid("at", "That moment lies in the future; a balance is known up to now.");
+        var all = State.Recent.Count == State.EntryCount ? State.Recent : await WholeLedgerAsync();
+        decimal balance = 0;
+        return all
+            .Select((e, order) => (Entry: e, Order: order, CountsFrom: e.PayoutDate is { } paid ? Calendar.StartOf(paid.AddDays(1)) : e.At))
+            .Where(x => x.CountsFrom <= at)
+            .OrderBy(x => x.CountsFrom).ThenBy(x => x.Order)
+            .Select(x => x.Entry with { BalanceAfter = balance += x.Entry.Amount })
+            .ToList();
+    }
+
     /// <summary>Every entry of the account, oldest first, from its journal stream.</summary>
     private async Task<List<LedgerEntryRecorded>> WholeLedgerAsync()
     {

@@ -11,13 +11,14 @@ public static class AccountingApi
     public static IEndpointRouteBuilder MapAccountingApi(this IEndpointRouteBuilder app)
     {
         var accounts = app.MapGroup("/api/accounts").WithTags("Accounting").RequireUser();
-        accounts.MapGet("/me", (HttpContext context, IGrainFactory grains, People people) => AccountAsync(context.Me().Id, grains, people));
-        accounts.MapGet("/me/log", (DateOnly? from, DateOnly? to, HttpContext context, IGrainFactory grains) =>
-            grains.GetGrain<IAccountGrain>(context.Me().Id).Log(from, to));
-        accounts.MapGet("/{userId:guid}", async (Guid userId, HttpContext context, IGrainFactory grains, People people) =>
-            await OtherAccountAsync(userId, context, grains) ?? Results.Ok(await AccountAsync(userId, grains, people)));
-        accounts.MapGet("/{userId:guid}/log", async (Guid userId, DateOnly? from, DateOnly? to, HttpContext context, IGrainFactory grains) =>
-            await OtherAccountAsync(userId, context, grains) ?? Results.Ok(await grains.GetGrain<IAccountGrain>(userId).Log(from, to)));
+        // `at`: the balance and the entries as of that instant (the day close's rule).
+        accounts.MapGet("/me", (DateTimeOffset? at, HttpContext context, IGrainFactory grains, People people) => AccountAsync(context.Me().Id, at, grains, people));
+        accounts.MapGet("/me/log", (DateOnly? from, DateOnly? to, DateTimeOffset? at, HttpContext context, IGrainFactory grains) =>
+            LogAsync(grains.GetGrain<IAccountGrain>(context.Me().Id), from, to, at));
+        accounts.MapGet("/{userId:guid}", async (Guid userId, DateTimeOffset? at, HttpContext context, IGrainFactory grains, People people) =>
+            await OtherAccountAsync(userId, context, grains) ?? Results.Ok(await AccountAsync(userId, at, grains, people)));
+        accounts.MapGet("/{userId:guid}/log", async (Guid userId, DateOnly? from, DateOnly? to, DateTimeOffset? at, HttpContext context, IGrainFactory grains) =>
+            await OtherAccountAsync(userId, context, grains) ?? Results.Ok(await LogAsync(grains.GetGrain<IAccountGrain>(userId), from, to, at)));
         accounts.MapGet("/", async (DomainQueries queries, People people) =>
         {
             var accounts = await queries.AllAccounts();
@@ -42,8 +43,14 @@ public static class AccountingApi
         return app;
     }
 
-    private static async Task<AccountView> AccountAsync(Guid userId, IGrainFactory grains, People people) =>
-        AccountView.Of(await grains.GetGrain<IAccountGrain>(userId).Get(), await people.AllAsync(userId));
+    private static async Task<AccountView> AccountAsync(Guid userId, DateTimeOffset? at, IGrainFactory grains, People people)
+    {
+        var account = grains.GetGrain<IAccountGrain>(userId);
+        return AccountView.Of(at is { } moment ? await account.GetAt(moment) : await account.Get(), await people.AllAsync(userId));
+    }
+
+    private static Task<IReadOnlyList<EntryDto>> LogAsync(IAccountGrain account, DateOnly? from, DateOnly? to, DateTimeOffset? at) =>
+        at is { } moment ? account.LogAt(moment, from, to) : account.Log(from, to);
 
     /// <summary>Anyone sees their own account; accountants and admins see any existing one.</summary>
     private static async Task<IResult?> OtherAccountAsync(Guid userId, HttpContext context, IGrainFactory grains)

@@ -567,11 +567,29 @@ async function checkBooks(force) {
 }
 
 $("books-check").addEventListener("click", () => checkBooks(true));
+$("person-at").addEventListener("change", () => shownPerson && showPerson(shownPerson.id, shownPerson.name));
+$("person-now").addEventListener("click", () => {
+  $("person-at").value = "";
+  if (shownPerson) showPerson(shownPerson.id, shownPerson.name);
+});
 
 async function showPerson(id, name) {
+  if (shownPerson?.id !== id) $("person-at").value = "";
   shownPerson = { id, name };
-  const log = await api("GET", `/api/accounts/${id}/log`);
+  // The picker's local time, as an instant: the balance and the entries as of then (the day close's rule).
+  const picked = $("person-at").value;
+  const at = picked ? `?at=${encodeURIComponent(new Date(picked).toISOString())}` : "";
+  let account, log;
+  try {
+    [account, log] = await Promise.all([api("GET", `/api/accounts/${id}${at}`), api("GET", `/api/accounts/${id}/log${at}`)]);
+  } catch (e) {
+    $("person-balance").className = "error";
+    $("person-balance").textContent = e.detail || e.message;
+    return;
+  }
   $("person").hidden = false;
+  $("person-balance").className = "muted";
+  $("person-balance").textContent = `${picked ? `As of ${new Date(picked).toLocaleString()}` : "Now"}: ${money(account.balance)}`;
   $("person-title").textContent = `${name}: balance over time`;
   drawBalance("person-chart", log);
   logRows($("person-log"), log);

@@ -43,6 +43,8 @@ public sealed class HttpBehaviourTests(AtesApi api) : IClassFixture<AtesApi>
         { "GET", "/api/accounts/me/log?from=2026-01-10&to=2026-01-01", null, null },
         { "GET", "/api/analytics/most-expensive?from=2026-01-10&to=2026-01-01", null, null },
         { "GET", "/api/tasks?q=" + new string('q', 201), null, null },
+        { "GET", "/api/accounts/me?at=yesterday", null, null },
+        { "GET", "/api/accounts/me/log?at=2999-01-01T00:00:00Z", null, null },
     };
 
     [Theory]

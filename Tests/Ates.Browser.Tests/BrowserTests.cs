@@ -149,6 +149,13 @@ public sealed class BrowserTests(DemoSite site) : BrowserTest, IClassFixture<Dem
         await Expect(accountant.Locator("#person-title")).ToContainTextAsync(worker0.Name);
         (await ChartPointsAsync(accountant, "person-chart", atLeast: 2)).ShouldBeGreaterThanOrEqualTo(2);
         await Expect(accountant.Locator("#person-log tr", new() { HasText = task.Title })).ToHaveCountAsync(2);
+        // The balance as of a moment before any of it: nothing yet. Back to now: the entries return.
+        await accountant.Locator("#person-at").FillAsync("2026-01-01T00:00");
+        await Expect(accountant.Locator("#person-balance")).ToContainTextAsync("$0");
+        await Expect(accountant.Locator("#person-log tr", new() { HasText = task.Title })).ToHaveCountAsync(0);
+        await accountant.GetByRole(AriaRole.Button, new() { Name = "Now" }).ClickAsync();
+        await Expect(accountant.Locator("#person-balance")).ToContainTextAsync("Now:");
+        await Expect(accountant.Locator("#person-log tr", new() { HasText = task.Title })).ToHaveCountAsync(2);
         // An accountant cannot close days: the button is an admin's.
         await Expect(accountant.GetByRole(AriaRole.Button, new() { Name = "Close day" })).ToHaveCountAsync(0);
         // The books, checked against the work done, in words.

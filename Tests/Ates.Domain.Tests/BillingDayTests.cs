@@ -116,6 +116,36 @@ public sealed class BillingDayTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_balance_asked_at_an_instant_counts_what_that_moment_had_a_payout_from_the_end_of_its_day()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        await using var ates = await DomainCluster.StartAsync(clock: time, seed: 3);
+        var beforeAnything = time.GetUtcNow().AddMinutes(-1);
+        var (earner, _, manager) = await EarnAndOweAsync(ates);
+        var earned = (await ates.Account(earner.Id).Get()).Balance;
+        var mondayEvening = time.GetUtcNow().AddHours(1);
+
+        time.Advance(TimeSpan.FromHours(15) + TimeSpan.FromMinutes(2)); // Monday closes and pays the earner
+        await ates.UntilAsync(async () => (await ates.Queries.Day(Monday)).Closed);
+        time.Advance(TimeSpan.FromHours(1));
+        await ates.CreateTaskAsync(manager.Id); // Tuesday's work, after the payout
+        await ates.SettledAsync();
+        var account = ates.Account(earner.Id);
+
+        (await account.GetAt(beforeAnything)).Balance.ShouldBe(0);
+        (await account.GetAt(mondayEvening)).Balance.ShouldBe(earned, "before the payout: what Monday left");
+        (await account.LogAt(mondayEvening, null, null)).ShouldNotContain(e => e.Kind == EntryKinds.Payout);
+        var justAfterMidnight = new DateTimeOffset(2026, 1, 6, 0, 0, 1, TimeSpan.Zero);
+        (await account.GetAt(justAfterMidnight)).Balance.ShouldBe(0, "the payout counts from the end of Monday, though recorded later");
+        var log = await account.LogAt(justAfterMidnight, null, null);
+        (log[0].Kind, log[0].Amount, log[0].BalanceAfter).ShouldBe((EntryKinds.Payout, -earned, 0m));
+        var now = await account.Get();
+        (await account.GetAt(time.GetUtcNow())).Balance.ShouldBe(now.Balance);
+        (await account.LogAt(time.GetUtcNow(), null, null)).Count.ShouldBe((await account.Log(null, null)).Count);
+        await Should.ThrowAsync<DomainException>(account.GetAt(time.GetUtcNow().AddHours(1)));
+    }
+
+    [Fact]
     public async Task A_day_that_ended_while_no_silo_ran_is_closed_at_the_next_start()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
