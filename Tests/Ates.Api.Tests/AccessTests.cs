@@ -88,13 +88,13 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         var manager = await api.ClientAsync("manager");
         (await manager.PostAsync("/api/tasks", new StringContent("""{"title":"Counted"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         string text = "";
-        // The subscription gauges are read every few seconds: wait for the first reading.
+        // The subscription gauges are read every few seconds, and the request metrics of a scrape can trail it: wait for both.
         await api.UntilAsync(async () =>
         {
             var response = await (await api.ClientAsync(null)).GetAsync("/metrics");
             response.Content.Headers.ContentType!.ToString().ShouldStartWith("text/plain; version=0.0.4");
             text = await response.Content.ReadAsStringAsync();
-            return text.Contains("ates_subscription_lag{", StringComparison.Ordinal);
+            return text.Contains("ates_subscription_lag{", StringComparison.Ordinal) && text.Contains("http_server_request_duration_seconds_count{", StringComparison.Ordinal);
         });
         text.ShouldMatch(@"ates_journal_appends_total\{[^}]*\} [1-9]");
         text.ShouldMatch(@"ates_subscription_lag\{[^}]*subscription=""billing""[^}]*\} \d");
