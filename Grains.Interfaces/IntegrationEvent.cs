@@ -55,3 +55,59 @@ public static class PublicEvent
         new(e.EventId, e.Type, e.Version, e.StreamId, e.StreamVersion, e.Position.ToString(), e.Metadata.OccurredAt, e.Metadata.CorrelationId,
             Data(e)?.ToJsonString() ?? "null");
 }
+
+/// <summary>
+/// The integration feed's message body on the wire (Event Hubs): the public event as JSON, its data an object (not a
+/// string), e.g. <c>{"eventId":"…","type":"task.assigned","version":1,"streamId":"task/…","streamVersion":2,
+/// "position":"812:3","occurredAt":"2026-12-07T10:00:00+00:00","correlationId":"…","data":{…}}</c>; the same fields
+/// travel as message properties for consumers that route before they parse.
+/// </summary>
+public static class IntegrationMessage
+{
+    public const string ContentType = "application/json";
+    public const string TypeProperty = "ates-type";
+    public const string VersionProperty = "ates-version";
+    public const string StreamProperty = "ates-stream";
+    public const string StreamVersionProperty = "ates-stream-version";
+    public const string PositionProperty = "ates-position";
+    public const string CorrelationProperty = "ates-correlation-id";
+
+    public static byte[] ToJson(IntegrationEvent e)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("eventId", e.EventId);
+            json.WriteString("type", e.Type);
+            json.WriteNumber("version", e.Version);
+            json.WriteString("streamId", e.StreamId);
+            json.WriteNumber("streamVersion", e.StreamVersion);
+            json.WriteString("position", e.Position);
+            json.WriteString("occurredAt", e.OccurredAt);
+            if (e.CorrelationId is null) json.WriteNull("correlationId");
+            else json.WriteString("correlationId", e.CorrelationId);
+            json.WritePropertyName("data");
+            json.WriteRawValue(e.Data);
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    public static IntegrationEvent FromJson(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        return new IntegrationEvent(
+            root.GetProperty("eventId").GetGuid(),
+            root.GetProperty("type").GetString()!,
+            root.GetProperty("version").GetInt32(),
+            root.GetProperty("streamId").GetString()!,
+            root.GetProperty("streamVersion").GetInt64(),
+            root.GetProperty("position").GetString()!,
+            root.GetProperty("occurredAt").GetDateTimeOffset(),
+            root.GetProperty("correlationId").GetString(),
+            root.GetProperty("data").GetRawText());
+    }
+}
