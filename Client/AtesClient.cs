@@ -39,8 +39,13 @@ public sealed class AtesClient(HttpClient http)
 
     public Task<SignedIn> MeAsync(CancellationToken ct = default) => SendAsync<SignedIn>(HttpMethod.Get, "/api/me", null, ct);
 
-    public Task<TaskDto> CreateTaskAsync(string title, string? jiraId = null, string? description = null, CancellationToken ct = default) =>
-        SendAsync<TaskDto>(HttpMethod.Post, "/api/tasks", new NewTask(title, jiraId, description), ct);
+    /// <summary>
+    /// Creates a task with an Idempotency-Key (a new one unless given): a retry with the same key after a failure or a
+    /// timeout answers with the task the first attempt created, never a second one.
+    /// </summary>
+    public Task<TaskDto> CreateTaskAsync(string title, string? jiraId = null, string? description = null, CancellationToken ct = default, string? idempotencyKey = null) =>
+        SendAsync<TaskDto>(HttpMethod.Post, "/api/tasks", new NewTask(title, jiraId, description), ct,
+            (IdempotencyKeys.Header, idempotencyKey ?? Guid.NewGuid().ToString()));
 
     public Task<TaskPage> ListTasksAsync(string? assignee = null, string? status = null, int? limit = null, string? after = null, CancellationToken ct = default) =>
         SendAsync<TaskPage>(HttpMethod.Get, "/api/tasks" + Query(("assignee", assignee), ("status", status), ("limit", limit?.ToString()), ("after", after)), null, ct);
@@ -89,9 +94,10 @@ public sealed class AtesClient(HttpClient http)
     public Task<UserDto> ChangeRoleAsync(Guid userId, string role, CancellationToken ct = default) =>
         SendAsync<UserDto>(HttpMethod.Put, $"/api/users/{userId}/role", new { role }, ct);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct, (string Name, string Value)? header = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (header is { } h) request.Headers.Add(h.Name, h.Value);
         if (body is not null) request.Content = JsonContent.Create(body, options: Json);
         if (CorrelationId is not null) request.Headers.Add("X-Correlation-Id", CorrelationId);
         using var response = await Http.SendAsync(request, ct);

@@ -6,9 +6,12 @@ public enum DomainError
     NotFound,
     Forbidden,
     Conflict,
+
+    /// <summary>A repeat of an earlier request (by its Idempotency-Key) that asks for something else: 422.</summary>
+    Mismatch,
 }
 
-/// <summary>A business rule refused a command; nothing changed. The gateway maps the kind to 400/404/403/409.</summary>
+/// <summary>A business rule refused a command; nothing changed. The gateway maps the kind to 400/404/403/409/422.</summary>
 [GenerateSerializer, Alias("ates.domain-exception")]
 public sealed class DomainException : Exception
 {

@@ -17,6 +17,7 @@ public sealed class TaskState
     public decimal AssignFee { get; set; }
     public decimal Reward { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    public Guid CreatedBy { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
     public Guid? LastShuffleId { get; set; }
 }
@@ -42,6 +43,7 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
                 state.AssignFee = c.AssignFee;
                 state.Reward = c.Reward;
                 state.CreatedAt = Applying.OccurredAt;
+                state.CreatedBy = c.CreatedBy;
                 break;
             case TaskAssigned a:
                 state.AssigneeId = a.AssigneeId;
@@ -57,7 +59,7 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
     public async Task<TaskDto> Create(NewTask task, Guid createdBy)
     {
         var (title, jiraId, description) = TaskRules.Validate(task);
-        if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
+        if (State.Exists) return Repeated(title, jiraId, description, createdBy);
         var assignable = await users.AssignableAsync();
         if (assignable.Count == 0) throw new DomainException(DomainError.Conflict, "There is nobody to assign the task to: every user is an admin or a manager.");
 
@@ -65,16 +67,31 @@ public sealed class TaskGrain(RandomSource random, UserDirectory users) : EventS
         var assignee = random.Pick(assignable);
         var fee = Pricing.DrawAssignFee(random);
         var reward = Pricing.DrawReward(random);
-        await Decide(() =>
+        var created = await Decide(() =>
         {
-            if (State.Exists) throw new DomainException(DomainError.Conflict, "This task already exists.");
+            if (State.Exists) return false;
             Raise(new TaskCreated(taskId, title, jiraId, description, fee, reward, createdBy));
             Raise(new TaskAssigned(taskId, assignee, null, fee, AssignReasons.Created, null, title, jiraId));
+            return true;
         });
+        if (!created) return Repeated(title, jiraId, description, createdBy);
         // Nobody asks a new task anything for a while (its worker completes it later; the board lists it from the
         // journal): its activation goes now rather than holding its memory for the collection age.
         this.DeactivateOnIdle();
         return ToDto();
+    }
+
+    /// <summary>
+    /// A creation of a task that exists: the retry of the request that created it (same user, same fields; its id came
+    /// from the same Idempotency-Key) answers with the task, created once and charged once; anything else is refused.
+    /// </summary>
+    private TaskDto Repeated(string title, string? jiraId, string? description, Guid createdBy)
+    {
+        if (State.CreatedBy == createdBy && State.Title == title && State.JiraId == jiraId && State.Description == description) return ToDto();
+        throw new DomainException(DomainError.Mismatch,
+            State.CreatedBy == createdBy
+                ? $"This Idempotency-Key already created the task \"{State.Title}\" with other details; a retry sends the same request, a new task a new key."
+                : "This task already exists.");
     }
 
     public async Task<TaskDto?> Get()

@@ -11,11 +11,17 @@ public static class TaskApi
     {
         var tasks = app.MapGroup("/api/tasks").WithTags("Tasks").RequireUser();
 
+        // With an Idempotency-Key, the key names the task: a retry finds the task the first request created (IdempotencyKeys).
         tasks.MapPost("/", async (NewTask body, HttpContext context, IGrainFactory grains, People people) =>
         {
-            var task = await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(body, context.Me().Id);
+            var me = context.Me().Id;
+            // Present but empty is a mistake to report, not a request without a key.
+            var id = context.Request.Headers.TryGetValue(IdempotencyKeys.Header, out var key)
+                ? IdempotencyKeys.TaskId(me, IdempotencyKeys.Validate(key.Count == 1 ? key[0] : null))
+                : Guid.CreateVersion7();
+            var task = await grains.GetGrain<ITaskGrain>(id).Create(body, me);
             return Results.Created($"/api/tasks/{task.Id}", TaskView.Of(task, await people.AllAsync(task.AssigneeId)));
-        }).Produces<TaskView>(201).ProducesValidationProblem().ProducesProblem(409);
+        }).Produces<TaskView>(201).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
 
         tasks.MapGet("/", async (string? assignee, string? status, string? q, int? limit, string? after, HttpContext context, IGrainFactory grains, People people) =>
         {

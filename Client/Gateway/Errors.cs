@@ -52,6 +52,7 @@ internal sealed class GatewayExceptionHandler(IProblemDetailsService problems, I
             DomainException { Error: DomainError.NotFound } d => (404, "Not found.", d.Message, null),
             DomainException { Error: DomainError.Forbidden } d => (403, "Forbidden.", d.Message, null),
             DomainException { Error: DomainError.Conflict } d => (409, "Conflict.", d.Message, null),
+            DomainException { Error: DomainError.Mismatch } d => (422, "This repeats another request.", d.Message, null),
             Ates.Journal.JournalConflictException => (409, "Conflict.", "It changed while this request was decided; try again.", null),
             BadHttpRequestException b => RequestErrors.Explain(b, context),
             JsonException j => RequestErrors.Explain(new BadHttpRequestException(j.Message, 400, j), context),

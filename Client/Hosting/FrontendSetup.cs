@@ -36,6 +36,10 @@ public static class FrontendSetup
             client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
             // New silos are found within seconds; a gateway that drops is left at once and the others carry on.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            // A request whose silo died mid-call is answered within 2 s (a 503 with Retry-After, which a client retries with
+            // its Idempotency-Key), not after Orleans' 30 s: the gateway that forwarded a call does not track it, so only the
+            // caller's timeout ends it. Methods that run long say so with [ResponseTimeout] (shuffle, day close, audit).
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = builder.Configuration.GetValue("Ates:Frontend:CallTimeout", TimeSpan.FromSeconds(1.5)));
             // Started before any silo (or while all restart): keep trying rather than exit.
             client.UseConnectionRetryFilter(async (exception, ct) =>
             {

@@ -25,11 +25,11 @@ class Problem extends Error {
   }
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, headers = {}) {
   const response = await fetch(path, {
     method,
     credentials: "same-origin",
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    headers: body === undefined ? headers : { "Content-Type": "application/json", ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 204) return null;
@@ -482,12 +482,33 @@ async function complete(id) {
   }
 }
 
+// A random key per task the user means to create (crypto.randomUUID needs a secure context; plain http on a LAN is not one).
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// A silo that dies mid-request answers 503 with Retry-After (or the connection drops): try again, with the same
+// Idempotency-Key, so the retry finds the task the first attempt may have created instead of making a second one.
+async function createTask(body) {
+  const headers = { "Idempotency-Key": newKey() };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api("POST", "/api/tasks", body, headers);
+    } catch (e) {
+      const retriable = e instanceof TypeError || e.status === 503;
+      if (!retriable || attempt >= 4) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
 $("task-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   clearProblem(event.target, $("task-error"));
   try {
-    const task = await api("POST", "/api/tasks", { title: form.get("title"), jiraId: form.get("jiraId") || null, description: form.get("description") || null });
+    const task = await createTask({ title: form.get("title"), jiraId: form.get("jiraId") || null, description: form.get("description") || null });
     event.target.reset();
     $("shuffle-result").textContent = `Created “${taskLabel(task)}”, assigned to ${task.assigneeId === me.id ? "you" : nameOf(task.assigneeId, task.assigneeName)}.`;
     await refreshTasks();

@@ -59,6 +59,47 @@ public sealed class BrowserTests(DemoSite site) : BrowserTest, IClassFixture<Dem
     }
 
     [Fact]
+    public async Task A_creation_whose_answer_is_lost_to_a_503_is_retried_with_the_same_key_and_makes_one_task()
+    {
+        var manager = await OpenAsync("manager");
+        var title = $"Retried through an outage {Guid.NewGuid():N}";
+        var keys = new List<string>();
+        await manager.RouteAsync("**/api/tasks", async route =>
+        {
+            if (route.Request.Method != "POST")
+            {
+                await route.ContinueAsync();
+                return;
+            }
+            keys.Add(route.Request.Headers.GetValueOrDefault("idempotency-key") ?? "");
+            if (keys.Count > 1)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+            // The first attempt reaches the server and creates the task, but its answer is lost: the browser gets the 503
+            // a gateway gives when the silo it called dies.
+            await route.FetchAsync();
+            await route.FulfillAsync(new()
+            {
+                Status = 503,
+                Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
+                ContentType = "application/problem+json",
+                Body = """{"status":503,"title":"Part of the cluster is not answering."}""",
+            });
+        });
+
+        await manager.Locator("#task-form").GetByLabel("Title").FillAsync(title);
+        await manager.GetByRole(AriaRole.Button, new() { Name = "Create task" }).ClickAsync();
+
+        await Expect(manager.Locator("#shuffle-result")).ToContainTextAsync(title);
+        keys.Count.ShouldBe(2, "one retry");
+        keys.Distinct().ShouldHaveSingleItem().ShouldNotBeNullOrEmpty();
+        await manager.GetByRole(AriaRole.Searchbox, new() { Name = "Search" }).FillAsync(title);
+        await Expect(manager.Locator("#all-tasks li", new() { HasText = title })).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task A_manager_creates_searches_reads_a_history_and_shuffles_after_confirming()
     {
         var users = await (await site.AdminAsync()).UsersAsync();

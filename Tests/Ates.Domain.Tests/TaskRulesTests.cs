@@ -29,10 +29,33 @@ public sealed class TaskRulesTests
         var task = await ates.CreateTaskAsync(manager.Id, "The first one"); // its activation goes right after its creation
 
         var again = ates.Grains().GetGrain<ITaskGrain>(task.Id); // a new activation, which does not read the stream to create
-        (await Should.ThrowAsync<DomainException>(again.Create(new NewTask("A second one", null, null), manager.Id))).Error.ShouldBe(DomainError.Conflict);
+        (await Should.ThrowAsync<DomainException>(again.Create(new NewTask("A second one", null, null), manager.Id))).Error.ShouldBe(DomainError.Mismatch);
 
         (await ates.EventsAsync($"task/{task.Id:N}")).Count.ShouldBe(2, "nothing appended by the refused creation");
         (await again.Get())!.Title.ShouldBe("The first one");
+    }
+
+    [Fact]
+    public async Task A_creation_retried_with_its_idempotency_key_answers_with_the_first_task_created_and_charged_once_on_any_silo()
+    {
+        await using var ates = await DomainCluster.StartAsync(silos: 2);
+        var manager = await ates.UserAsync(Roles.Manager);
+        var other = await ates.UserAsync(Roles.Manager);
+        await ates.UserAsync(Roles.Worker);
+        var id = IdempotencyKeys.TaskId(manager.Id, "create-42");
+        var request = new NewTask("Fix the login page", "UBERPOP-42", null);
+
+        var first = await ates.Grains(0).GetGrain<ITaskGrain>(id).Create(request, manager.Id);
+        var retries = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => ates.Grains(i % 2).GetGrain<ITaskGrain>(id).Create(request, manager.Id)));
+
+        retries.ShouldAllBe(t => t.Id == first.Id && t.AssigneeId == first.AssigneeId && t.AssignFee == first.AssignFee);
+        await ates.SettledAsync();
+        (await ates.EventsAsync($"task/{id:N}")).Count.ShouldBe(2, "created and assigned once");
+        (await ates.Account(first.AssigneeId).Log(null, null)).Count(e => e.TaskId == first.Id).ShouldBe(1, "one fee");
+        var changed = await Should.ThrowAsync<DomainException>(ates.Grains().GetGrain<ITaskGrain>(id).Create(request with { Title = "Something else" }, manager.Id));
+        (changed.Error, changed.Message).ShouldBe((DomainError.Mismatch, "This Idempotency-Key already created the task \"Fix the login page\" with other details; a retry sends the same request, a new task a new key."));
+        IdempotencyKeys.TaskId(other.Id, "create-42").ShouldNotBe(id, "keys are per user");
+        await ates.AuditAsync();
     }
 
     private static double ChiSquare(IReadOnlyCollection<decimal> values, int buckets)
