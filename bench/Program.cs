@@ -2,8 +2,9 @@ using Ates.Bench;
 using Spectre.Console;
 
 // Usage: dotnet run -c Release --project bench -- [grain-calls|journal|tasks|lag|shuffle|day-close|restart|http|postgres|failover|tracing|outside|reads|memory|all] [--quick] [--silo DIR]
-string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "tracing", "outside", "reads", "memory", "all"];
-string[] withValue = ["--mode", "--profile", "--profiler", "--silo"];
+//        dotnet run -c Release --project bench -- chaos [--minutes N] [--seed S]
+string[] scenarios = ["grain-calls", "journal", "tasks", "lag", "shuffle", "day-close", "restart", "http", "postgres", "failover", "tracing", "outside", "reads", "memory", "all", "chaos"];
+string[] withValue = ["--mode", "--profile", "--profiler", "--silo", "--minutes", "--seed"];
 var which = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !withValue.Contains(args[i - 1]))).FirstOrDefault() ?? "all";
 var quick = args.Contains("--quick");
 if (!scenarios.Contains(which))
@@ -11,6 +12,21 @@ if (!scenarios.Contains(which))
     Console.Error.WriteLine($"Unknown scenario '{which}'; one of: {string.Join(", ", scenarios)}.");
     return 2;
 }
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+// The chaos run is not a measurement beside a baseline but a test of the books under faults: its own table, and a
+// non-zero exit when anything acknowledged was lost, applied twice, or the audit found a difference.
+if (which == "chaos")
+{
+    var minutes = double.Parse(Option("--minutes") ?? "10", System.Globalization.CultureInfo.InvariantCulture);
+    var seed = int.Parse(Option("--seed") ?? "7", System.Globalization.CultureInfo.InvariantCulture);
+    var report = await Ates.Testing.ChaosRun.RunAsync(TimeSpan.FromMinutes(minutes), seed, line => Console.Error.WriteLine($"[chaos] {line}"));
+    Console.WriteLine(report.ToMarkdown());
+    foreach (var line in report.Lost.Concat(report.Twice).Concat(report.Audit.Differences.Select(d => d.Detail)).Concat(report.Invariants.Violations).Take(20))
+        Console.WriteLine($"  {line}");
+    return report.BooksAgree ? 0 : 1;
+}
+
 var results = new List<Measurement>();
 var started = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -36,7 +52,6 @@ await Run("failover", () => FailoverBench.RunAsync(quick));
 await Run("tracing", () => TracingBench.RunAsync(quick ? 30 : 100));
 // `outside` is the measurement from the outside (wrk on the silo process); `--mode embedded|postgres` runs one half,
 // `--profile DIR` records the silo's CPU under the burst (`--profiler perf`, the default, or `trace` for dotnet-trace).
-string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 // `--silo DIR`: the outside scenarios run the silo host built in DIR instead (another commit, for a before/after).
 if (Option("--silo") is { } siloDirectory) Silos.Assembly = Path.GetFullPath(Path.Combine(siloDirectory, "Ates.Silo.dll"));
 await Run("reads", () => ReadsBench.RunAsync(quick));

@@ -148,6 +148,10 @@ public sealed class SiloProcess : IAsyncDisposable
         return (Stopwatch.GetElapsedTime(start), _process.ExitCode);
     }
 
+    /// <summary>Sends a signal by name ("STOP" freezes the process as a long GC pause or a stalled VM would, "CONT" thaws it).</summary>
+    public Task SignalAsync(string signal) =>
+        PostgresTestServer.RunProcessAsync("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+
     /// <summary>SIGKILL: the process ends at once, mid-whatever, as in a crash or an OOM kill.</summary>
     public void Kill()
     {
