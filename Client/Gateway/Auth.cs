@@ -63,7 +63,13 @@ public static class Auth
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = SignInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = (context, _) =>
-                new ValueTask(Errors.WriteProblemAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many sign-in attempts.", "Wait a minute and try again."));
+            {
+                // When the window opens again, in whole seconds (a minute when the limiter does not say).
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return new ValueTask(Errors.WriteProblemAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many sign-in attempts.",
+                    $"Wait {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} seconds and try again."));
+            };
         });
         return services;
     }

@@ -164,15 +164,21 @@ public sealed class HttpBehaviourTests(AtesApi api) : IClassFixture<AtesApi>
     }
 
     [Fact]
-    public async Task Sign_in_is_rate_limited_with_429()
+    public async Task Sign_in_is_rate_limited_with_429_that_says_when_to_try_again()
     {
         // A fresh host, so the limit is this test's own.
         await using var isolated = new AtesApi();
         var client = isolated.CreateClient();
-        var statuses = new List<HttpStatusCode>();
+        var responses = new List<HttpResponseMessage>();
         for (var i = 0; i < Ates.Client.Gateway.Auth.SignInsPerMinute + 2; i++)
-            statuses.Add((await client.PostAsync("/api/auth/login", Json("""{"email":"admin@ates.local","password":"nope"}"""))).StatusCode);
-        statuses.Take(Ates.Client.Gateway.Auth.SignInsPerMinute).ShouldAllBe(s => s == HttpStatusCode.Unauthorized);
-        statuses.Skip(Ates.Client.Gateway.Auth.SignInsPerMinute).ShouldAllBe(s => s == (HttpStatusCode)429);
+            responses.Add(await client.PostAsync("/api/auth/login", Json("""{"email":"admin@ates.local","password":"nope"}""")));
+        responses.Take(Ates.Client.Gateway.Auth.SignInsPerMinute).ShouldAllBe(r => r.StatusCode == HttpStatusCode.Unauthorized);
+        foreach (var refused in responses.Skip(Ates.Client.Gateway.Auth.SignInsPerMinute))
+        {
+            refused.StatusCode.ShouldBe((HttpStatusCode)429);
+            var seconds = int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+            seconds.ShouldBeInRange(1, 60);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain($"Wait {seconds} seconds");
+        }
     }
 }

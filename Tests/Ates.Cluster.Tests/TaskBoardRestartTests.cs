@@ -56,5 +56,17 @@ public sealed class TaskBoardRestartTests(ITestOutputHelper output)
         output.WriteLine($"{created.Count} tasks acknowledged before SIGKILL; after the restart, {listed.Count} listed in {listing.ElapsedMilliseconds} ms");
         listed.Order().ShouldBe(created.Order(), "every acknowledged task, once");
         (await client.ListTasksAsync(limit: 50)).Items.Count.ShouldBe(50);
+
+        // And the books after the kill: every fee once, once billing has caught up with what the killed silo left.
+        var accountant = new AtesClient(again.Http);
+        await accountant.SignInAsync("accountant@ates.local", "accountant");
+        var audit = await accountant.AuditAsync();
+        for (var waited = Stopwatch.StartNew(); audit.Pending > 0 && waited.Elapsed < TimeSpan.FromSeconds(30);)
+        {
+            await Task.Delay(100); // another process's checkpoints: nothing to await but its answer
+            audit = await accountant.AuditAsync();
+        }
+        output.WriteLine(PostgresCluster.Describe(audit));
+        (audit.Ok, audit.Pending, audit.Tasks).ShouldBe((true, 0L, created.Count), PostgresCluster.Describe(audit));
     }
 }

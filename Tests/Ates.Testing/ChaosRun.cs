@@ -47,6 +47,8 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly object _gate = new();
     private long _lastCreation;
     private long _longestGap;
+    private long _longestGapStart;
+    private readonly List<(TimeSpan At, string Kind)> _faultLog = [];
     private int _failedRequests;
     private int _gaveUp;
     private int _shuffles;
@@ -106,6 +108,7 @@ public sealed class ChaosRun : IAsyncDisposable
             if (_clock.Elapsed - start >= duration) break;
             var kind = order[faults++ % order.Length];
             var injected = _clock.Elapsed;
+            lock (_gate) _faultLog.Add((injected, kind));
             await InjectAsync(kind);
             var recovered = await RecoveredAsync(injected);
             _recoveries.GetOrAdd(kind, _ => []).Add(recovered);
@@ -115,8 +118,12 @@ public sealed class ChaosRun : IAsyncDisposable
         await stop.CancelAsync();
         await Task.WhenAll(people);
         var loadEnded = _clock.Elapsed;
-        var tail = _clock.ElapsedTicks - Interlocked.Read(ref _lastCreation);
-        lock (_gate) if (tail > _longestGap) _longestGap = tail;
+        var last = Interlocked.Read(ref _lastCreation);
+        var tail = _clock.ElapsedTicks - last;
+        lock (_gate)
+        {
+            if (tail > _longestGap) (_longestGap, _longestGapStart) = (tail, last);
+        }
         await midnightWatch;
         return await FinishAsync(loadEnded - start, businessMidnight);
     }
@@ -144,9 +151,13 @@ public sealed class ChaosRun : IAsyncDisposable
         _tokens[user] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
-    private AtesClient Client(string user, SiloProcess through)
+    /// <summary>
+    /// A client of one entry point. It gives up after 2 s, as the frontend answers a call whose silo died within 2 s.
+    /// A frozen entry point answers nothing, and a person would not wait on it longer either: they retry elsewhere.
+    /// </summary>
+    private AtesClient Client(string user, SiloProcess through, TimeSpan? timeout = null)
     {
-        var http = new HttpClient { BaseAddress = new Uri(through.Url), Timeout = TimeSpan.FromSeconds(10) };
+        var http = new HttpClient { BaseAddress = new Uri(through.Url), Timeout = timeout ?? TimeSpan.FromSeconds(2) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", _tokens[user]);
         return new AtesClient(http);
     }
@@ -173,7 +184,10 @@ public sealed class ChaosRun : IAsyncDisposable
                 _created[task.Id] = title;
                 var now = _clock.ElapsedTicks;
                 var gap = now - Interlocked.Exchange(ref _lastCreation, now);
-                lock (_gate) if (gap > _longestGap) _longestGap = gap;
+                lock (_gate)
+                {
+                    if (gap > _longestGap) (_longestGap, _longestGapStart) = (gap, now - gap);
+                }
                 return true;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or AtesApiException { Status: >= System.Net.HttpStatusCode.InternalServerError })
@@ -197,7 +211,7 @@ public sealed class ChaosRun : IAsyncDisposable
                 lastShuffle = _clock.Elapsed;
                 try
                 {
-                    await Client("manager", AnyEntryPoint()).ShuffleAsync();
+                    await Client("manager", AnyEntryPoint(), TimeSpan.FromMinutes(1)).ShuffleAsync(); // every open task: seconds, not milliseconds
                     Interlocked.Increment(ref _shuffles);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or AtesApiException)
@@ -361,7 +375,7 @@ public sealed class ChaosRun : IAsyncDisposable
     private async Task<ChaosReport> FinishAsync(TimeSpan chaos, DateTimeOffset businessMidnight)
     {
         await RecoveredAsync(_clock.Elapsed);
-        var admin = Client("admin", _silos[0]);
+        var admin = Client("admin", _silos[0], TimeSpan.FromSeconds(30));
         var settled = Stopwatch.StartNew();
         while (settled.Elapsed < TimeSpan.FromMinutes(2))
         {
@@ -378,7 +392,7 @@ public sealed class ChaosRun : IAsyncDisposable
         }
         _log($"settled {settled.Elapsed.TotalSeconds:F1} s after the load");
 
-        var accountant = Client("accountant", _silos[0]);
+        var accountant = Client("accountant", _silos[0], TimeSpan.FromMinutes(10));
         AuditDto audit;
         var auditing = Stopwatch.StartNew();
         do
@@ -389,7 +403,7 @@ public sealed class ChaosRun : IAsyncDisposable
 
         // Independent checks: acknowledged work is there; from the journal, one task per creation (its title names
         // the creation), one fee per assignment, one reward per completion, each ledger adding up to its balance.
-        var manager = Client("manager", _silos[0]);
+        var manager = Client("manager", _silos[0], TimeSpan.FromSeconds(30));
         var lost = new List<string>();
         foreach (var (id, title) in _created)
         {
@@ -422,9 +436,12 @@ public sealed class ChaosRun : IAsyncDisposable
         var invariants = await LedgerInvariants.CheckAsync(journal, serializer);
 
         var faults = _recoveries.ToDictionary(r => r.Key, r => (IReadOnlyList<TimeSpan>)r.Value.OrderBy(t => t).ToList());
+        var gapStart = TimeSpan.FromSeconds(_longestGapStart / (double)Stopwatch.Frequency);
+        var before = _faultLog.LastOrDefault(f => f.At <= gapStart + TimeSpan.FromSeconds(1));
+        var gapCause = before.Kind is null ? "before any fault" : $"from {(gapStart - before.At).TotalSeconds:F1} s after the fault \"{before.Kind}\"";
         return new ChaosReport(chaos, faults, _created.Count(c => c.Value != "probe"), _created.Count(c => c.Value == "probe"), _completions, _shuffles,
             _failedRequests, _gaveUp, lost, twice, audit, invariants, TimeSpan.FromTicks((long)(_longestGap * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)),
-            EntryPoints().Concat(_retired).Sum(s => s.Logged.Errors), BusinessCalendar.Key(DateOnly.FromDateTime(businessMidnight.UtcDateTime.AddDays(-1))));
+            EntryPoints().Concat(_retired).Sum(s => s.Logged.Errors), BusinessCalendar.Key(DateOnly.FromDateTime(businessMidnight.UtcDateTime.AddDays(-1))), gapCause);
     }
 
     public async ValueTask DisposeAsync()
@@ -449,7 +466,8 @@ public sealed record ChaosReport(
     InvariantReport Invariants,
     TimeSpan LongestWithoutCreation,
     int ErrorsLogged,
-    string DayClosed)
+    string DayClosed,
+    string LongestStretchCause)
 {
     public int Faults => Recoveries.Where(r => r.Key != ChaosRun.Midnight).Sum(r => r.Value.Count);
 
@@ -478,7 +496,7 @@ public sealed record ChaosReport(
         Row("audit differences", $"{Audit.Differences.Count} ({Audit.Events:N0} events, {Audit.Tasks:N0} tasks, {Audit.Accounts} accounts, {Audit.Days} days checked; {Audit.Pending} pending)");
         Row("ledger invariants (one fee per assignment, one reward per completion, each log adds up to its balance)", Invariants.Holds ? "hold" : $"{Invariants.Violations.Count} violations");
         Row($"day closed under the chaos", DayClosed);
-        Row("longest stretch without a successful creation", Seconds(LongestWithoutCreation));
+        Row("longest stretch without a successful creation", $"{Seconds(LongestWithoutCreation)} ({LongestStretchCause})");
         Row("errors the processes logged", $"{ErrorsLogged:N0}");
         return text.ToString();
     }
