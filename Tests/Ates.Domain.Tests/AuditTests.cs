@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Ates.Domain.Tests;
 
 /// <summary>The audit of the books (DESIGN.md "Proving the books"): ok on books kept by Ates, and naming what was tampered with.</summary>
-public sealed class AuditTests
+public sealed class AuditTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly DateOnly Monday = new(2026, 1, 5);
 
@@ -62,6 +62,7 @@ public sealed class AuditTests
 
             var tampered = await ates.Grains().GetGrain<IBooksAuditGrain>(Singletons.Key).Check();
 
+            foreach (var d in tampered.Differences) output.WriteLine($"{d.Kind}: {d.Name} ({d.AccountId}), task {d.TaskId}, {d.Date}: expected {d.Expected}, recorded {d.Recorded}. {d.Detail}");
             tampered.Ok.ShouldBeFalse();
             var owner = workers.Single(w => w.Id == fee.Entry.AccountId);
             var amount = tampered.Differences.Where(d => d.Kind == AuditKinds.EntryAmount).ShouldHaveSingleItem();
