@@ -77,12 +77,8 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
 
     public async Task<UserDto> Register(string email, string name, string role, string passwordHash)
     {
-        var errors = new Dictionary<string, string[]>();
         email = email?.Trim() ?? "";
-        if (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email) errors["email"] = ["A valid email address is required."];
-        if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["The name is required."];
-        else if (name.Trim().Length > 100) errors["name"] = ["The name is at most 100 characters."];
-        if (!Roles.IsKnown(role)) errors["role"] = [$"The role is one of {string.Join(", ", Roles.All)}."];
+        var errors = NewUserRules.Check(email, name, role);
         if (string.IsNullOrEmpty(passwordHash)) errors["password"] = ["A password is required."];
         if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The user is not valid.", errors);
 

@@ -23,12 +23,12 @@ public static class OperationsApi
         app.MapGet("/api/notifications", (HttpContext context, IGrainFactory grains) => grains.GetGrain<IInboxGrain>(context.Me().Id).List())
             .RequireUser().WithTags("Notifications");
 
-        app.MapGet("/api/events", async (string? after, int? limit, IEventJournal journal) =>
+        app.MapGet("/api/events", async (string? after, long? limit, IEventJournal journal) =>
         {
             var from = JournalPosition.Start;
             if (after is not null && !JournalPosition.TryParse(after, out from)) throw DomainException.Invalid("after", "Not a position this API returned.");
-            var take = limit ?? 100;
-            if (take is < 1 or > 1000) throw DomainException.Invalid("limit", "The limit is between 1 and 1000.");
+            if (limit is < 1 or > 1000) throw DomainException.Invalid("limit", "The limit is between 1 and 1000.");
+            var take = (int)(limit ?? 100);
             var events = await journal.ReadLogAsync(from, take);
             var items = events.Select(View).ToList();
             return new EventPage(items, events.Count == take ? Format(events[^1].Position) : null);

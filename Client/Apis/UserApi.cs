@@ -24,12 +24,13 @@ public static class UserApi
 
         users.MapPost("/", async (NewUser body, IGrainFactory grains, IPasswordHasher<AtesUser> hasher) =>
         {
-            if (body.Password is null || body.Password.Length < MinPassword)
-                throw DomainException.Invalid("password", $"The password is at least {MinPassword} characters.");
-            if (body.Password.Length > AuthApi.MaxPassword)
-                throw DomainException.Invalid("password", $"The password is at most {AuthApi.MaxPassword} characters.");
+            // Every wrong field in one answer: the password here (only its hash goes further), the rest as the registry checks them.
+            var errors = NewUserRules.Check(body.Email, body.Name, body.Role);
+            if (body.Password is null || body.Password.Length < MinPassword) errors["password"] = [$"The password is at least {MinPassword} characters."];
+            else if (body.Password.Length > AuthApi.MaxPassword) errors["password"] = [$"The password is at most {AuthApi.MaxPassword} characters."];
+            if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The user is not valid: " + string.Join(", ", errors.Keys) + ".", errors);
             var user = await grains.GetGrain<IUserRegistryGrain>(Singletons.Key)
-                .Register(body.Email ?? "", body.Name ?? "", body.Role ?? "", hasher.HashPassword(new AtesUser(), body.Password));
+                .Register(body.Email ?? "", body.Name ?? "", body.Role ?? "", hasher.HashPassword(new AtesUser(), body.Password!));
             return Results.Created($"/api/users/{user.Id}", user);
         }).Produces<UserDto>(201).ProducesValidationProblem().ProducesProblem(409);
 

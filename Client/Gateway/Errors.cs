@@ -21,7 +21,17 @@ public static class Errors
     public static WebApplication UseGatewayErrors(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages(); // bodies for bare 401/403/404/405/415 come out as problem details too
+        // Bodies for bare 401/403/404/405/415 (from authentication, routing, content negotiation) as problem details in words.
+        app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
+        {
+            401 => WriteProblemAsync(context.HttpContext, 401, "Sign in first.",
+                "This needs a signed-in session: the sign-in cookie, or a bearer token from POST /api/auth/token. The one sent is missing, expired or not valid."),
+            403 => WriteProblemAsync(context.HttpContext, 403, "Forbidden.", "Your role may not do this."),
+            404 => WriteProblemAsync(context.HttpContext, 404, "Not found.", "There is nothing at this address; API.md lists the routes."),
+            405 => WriteProblemAsync(context.HttpContext, 405, "Method not allowed.", $"This address does not take {context.HttpContext.Request.Method}."),
+            415 => WriteProblemAsync(context.HttpContext, 415, "The body must be JSON.", "Send it as JSON, with Content-Type: application/json."),
+            _ => WriteProblemAsync(context.HttpContext, context.HttpContext.Response.StatusCode, "The request was not answered."),
+        });
         return app;
     }
 

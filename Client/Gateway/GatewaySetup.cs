@@ -41,7 +41,13 @@ public static class GatewaySetup
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>());
         // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxDrainedBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxDrainedBytes;
+            // Long enough that an over-long query parameter reaches the API and is answered in words (q is at most 200
+            // characters), instead of Kestrel's bare 414.
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+        });
         return builder;
     }
 

@@ -40,7 +40,10 @@ internal static partial class RequestErrors
         if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
             return Invalid($"{field} is not a field of this request.", field, $"{field} is not a field of this request; remove it.");
         if (member is not null && json.Message.Contains("could not be converted", StringComparison.Ordinal))
-            return Invalid($"{field} has the wrong type.", field, $"{field} must be {Expected((Nullable.GetUnderlyingType(member.PropertyType) ?? member.PropertyType).FullName!)}.");
+        {
+            var expected = Expected((Nullable.GetUnderlyingType(member.PropertyType) ?? member.PropertyType).FullName!);
+            return Invalid($"{field} is not {expected}.", field, $"{field} must be {expected}" + (expected.StartsWith("a date", StringComparison.Ordinal) ? ", a day that exists." : "."));
+        }
         if (json.Message.Contains("missing required properties", StringComparison.Ordinal))
             return Invalid("A required field is missing.", field, "A required field is missing.");
         return Invalid("The body is not valid JSON.", "body", "The body is not valid JSON" + (json.LineNumber is { } line ? $" (line {line + 1}, position {json.BytePositionInLine + 1})." : "."));

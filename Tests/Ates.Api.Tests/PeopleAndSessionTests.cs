@@ -191,6 +191,43 @@ public sealed class PeopleAndSessionTests(AtesApi api) : IClassFixture<AtesApi>
         (await ProblemAsync("GET", "/api/tasks?limit=many", null)).GetProperty("errors").GetProperty("limit")[0].GetString().ShouldBe("limit must be a whole number; \"many\" is not.");
         (await ProblemAsync("GET", "/api/accounts/me/log?from=2026-02-01&to=2026-01-01", null)).GetProperty("errors").TryGetProperty("to", out _).ShouldBeTrue();
         (await ProblemAsync("GET", "/api/tasks?q=" + new string('x', 201), null)).GetProperty("errors").TryGetProperty("q", out _).ShouldBeTrue();
+        // A number too big is answered with the allowed range, not "not a number".
+        (await ProblemAsync("GET", "/api/tasks?limit=100000000000", null)).GetProperty("errors").GetProperty("limit")[0].GetString().ShouldBe("The limit is between 1 and 500.");
+        // A day that does not exist is "not a date", not "the wrong type".
+        var admin = await api.ClientAsync("admin");
+        var closing = await admin.PostAsync("/api/accounting/close-day", Json("""{"date":"2026-02-30"}"""));
+        closing.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var notADate = await closing.Content.ReadFromJsonAsync<JsonElement>();
+        notADate.GetProperty("detail").GetString().ShouldBe("date is not a date (YYYY-MM-DD).");
+        notADate.GetProperty("errors").GetProperty("date")[0].GetString().ShouldBe("date must be a date (YYYY-MM-DD), a day that exists.");
+    }
+
+    [Fact]
+    public async Task A_new_user_with_several_wrong_fields_is_told_about_every_one_in_one_answer()
+    {
+        var admin = await api.ClientAsync("admin");
+        var response = await admin.PostAsync("/api/users", Json("""{"email":"not an email","name":"","role":"boss","password":"short"}"""));
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        errors.EnumerateObject().Select(e => e.Name).ShouldBe(["email", "name", "role", "password"], ignoreOrder: true);
+        errors.GetProperty("password").GetArrayLength().ShouldBe(1, "said once");
+    }
+
+    [Fact]
+    public async Task A_garbage_token_and_a_form_body_are_answered_in_words()
+    {
+        var garbage = api.CreateClient();
+        garbage.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "garbage");
+        var refused = await garbage.GetAsync("/api/me");
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        refused.Headers.WwwAuthenticate.ToString().ShouldStartWith("Bearer");
+        refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await refused.Content.ReadAsStringAsync()).ShouldContain("missing, expired or not valid");
+
+        var manager = await api.ClientAsync("manager");
+        var form = await manager.PostAsync("/api/tasks", new FormUrlEncodedContent([new("title", "x")]));
+        form.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        (await form.Content.ReadAsStringAsync()).ShouldContain("Send it as JSON, with Content-Type: application/json.");
     }
 
     [Fact]
