@@ -231,6 +231,15 @@ public sealed class PeopleAndSessionTests(AtesApi api) : IClassFixture<AtesApi>
     }
 
     [Fact]
+    public async Task The_web_client_has_an_icon()
+    {
+        var icon = await api.CreateClient().GetAsync("/favicon.ico");
+        icon.StatusCode.ShouldBe(HttpStatusCode.OK);
+        icon.Content.Headers.ContentType!.MediaType.ShouldBe("image/x-icon");
+        (await icon.Content.ReadAsByteArrayAsync())[..4].ShouldBe(new byte[] { 0, 0, 1, 0 }, "an icon file's header");
+    }
+
+    [Fact]
     public async Task The_docs_page_and_the_openapi_document_describe_what_the_routes_do()
     {
         var client = api.CreateClient();
