@@ -188,8 +188,7 @@ async function start() {
     .map((s) => el("button", { type: "button", class: "secondary", "data-view": s.id, onclick: () => show(s.id) }, s.label)));
   $("shuffle").hidden = !["manager", "admin"].includes(me.role);
   $("close-day-form").hidden = me.role !== "admin";
-  $("close-date").value = daysAgo(1);
-  $("close-date").max = daysAgo(1);
+  if (me.role === "admin") prepareCloseDay().catch(report);
   await loadPeople().catch(report);
   const wanted = location.hash.slice(1);
   show(sections.some((s) => s.id === wanted && allowed(s)) ? wanted : home[me.role] ?? "tasks");
@@ -616,6 +615,31 @@ async function showPerson(id, name) {
   logRows($("person-log"), log);
 }
 
+// The latest day that can be closed is yesterday, unless Ates started today: then say so, and from when, instead of
+// offering a close that can only fail.
+async function prepareCloseDay() {
+  const yesterday = daysAgo(1);
+  const date = $("close-date");
+  const button = $("close-day-form").querySelector("button[type=submit]");
+  const result = $("close-day-result");
+  date.max = yesterday;
+  // Days before the first business day are never listed: yesterday missing means Ates started after it.
+  const days = await api("GET", `/api/accounting/days?from=${yesterday}&to=${daysAgo(0)}`);
+  if (!days.some((d) => d.date === yesterday)) {
+    date.value = "";
+    date.disabled = true;
+    button.disabled = true;
+    result.className = "result";
+    result.textContent = days.length
+      ? `Nothing can be closed yet: Ates started today, ${days[0].date}. A day closes once it is over, so today can be closed from tomorrow, ${daysAgo(-1)}.`
+      : "Nothing can be closed yet: the first business day has not ended.";
+    return;
+  }
+  date.disabled = false;
+  button.disabled = false;
+  date.value = yesterday;
+}
+
 $("close-day-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const date = $("close-date").value;
@@ -630,8 +654,9 @@ $("close-day-form").addEventListener("submit", async (event) => {
     await refreshAccounting();
   } catch (e) {
     result.classList.add("error");
-    const fields = Object.values(e.errors ?? {}).flat().join(" ");
-    result.textContent = [e.detail || e.message, fields].filter(Boolean).join(" ");
+    // The detail and the field's message often say the same thing: say it once.
+    const said = [e.detail || e.message, ...Object.values(e.errors ?? {}).flat()].filter(Boolean);
+    result.textContent = [...new Set(said)].join(" ");
   }
 });
 
