@@ -75,7 +75,8 @@ public static class Auth
     }
 
     /// <summary>A browser navigating to a page (the dashboard), rather than a script or client calling an API.</summary>
-    private static bool IsPageRequest(HttpRequest request) =>
+    /// <summary>A browser opening a dashboard page (not its scripts' data calls): sent to sign in, or shown a page in words.</summary>
+    internal static bool IsPageRequest(HttpRequest request) =>
         HttpMethods.IsGet(request.Method) && request.Path.StartsWithSegments("/dashboard") && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The claim that names the sign-in session; the cookie or token works only while the registry keeps it.</summary>

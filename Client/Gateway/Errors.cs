@@ -26,6 +26,7 @@ public static class Errors
         {
             401 => WriteProblemAsync(context.HttpContext, 401, "Sign in first.",
                 "This needs a signed-in session: the sign-in cookie, or a bearer token from POST /api/auth/token. The one sent is missing, expired or not valid."),
+            403 when Auth.IsPageRequest(context.HttpContext.Request) => WriteDashboardRefusalAsync(context.HttpContext),
             403 => WriteProblemAsync(context.HttpContext, 403, "Forbidden.", "Your role may not do this."),
             404 => WriteProblemAsync(context.HttpContext, 404, "Not found.", "There is nothing at this address; API.md lists the routes."),
             405 => WriteProblemAsync(context.HttpContext, 405, "Method not allowed.", $"This address does not take {context.HttpContext.Request.Method}."),
@@ -33,6 +34,23 @@ public static class Errors
             _ => WriteProblemAsync(context.HttpContext, context.HttpContext.Response.StatusCode, "The request was not answered."),
         });
         return app;
+    }
+
+    /// <summary>A person who is not an admin opening the Orleans Dashboard in a browser: a page in words, still 403, and the way back.</summary>
+    private static Task WriteDashboardRefusalAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync("""
+            <!doctype html>
+            <html lang="en">
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Only for admins · Ates</title><link rel="icon" href="/favicon.ico"><link rel="stylesheet" href="/app.css"></head>
+            <body><main class="view card">
+            <h1>The cluster dashboard is only for admins</h1>
+            <p>You are signed in, but your role may not open the Orleans Dashboard. Ask an admin if you need to see the cluster.</p>
+            <p><a href="/">Back to Ates</a></p>
+            </main></body>
+            </html>
+            """);
     }
 
     /// <summary>Writes a problem response from middleware, where there is no endpoint result to return.</summary>

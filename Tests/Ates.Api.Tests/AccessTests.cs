@@ -150,6 +150,21 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
     }
 
     [Fact]
+    public async Task A_worker_opening_the_dashboard_in_a_browser_gets_a_page_in_words_with_the_way_back_still_403()
+    {
+        var worker = await api.ClientAsync("worker");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/dashboard/");
+        request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml");
+        var response = await worker.SendAsync(request);
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Forbidden);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        var page = await response.Content.ReadAsStringAsync();
+        page.ShouldContain("only for admins");
+        page.ShouldContain("<a href=\"/\">Back to Ates</a>");
+    }
+
+    [Fact]
     public async Task The_dashboards_log_stream_is_hidden_even_from_admins()
     {
         var response = await (await api.ClientAsync("admin")).GetAsync("/dashboard/Trace");
