@@ -195,11 +195,22 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A loopback port nothing listens on now.</summary>
+    // Ports handed out by this process: the OS may offer a port again as soon as the probe's listener closes, and a silo's
+    // HTTP, silo and gateway ports are picked one after another (a repeat failed a start with "address already in use").
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>A loopback port nothing listens on now, and not handed out before by this process.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (Given)
+            {
+                if (Given.Add(port)) return port;
+            }
+        }
     }
 }
