@@ -19,7 +19,7 @@ public sealed class AtesApiException(HttpStatusCode status, string title, string
 public sealed record SignedIn(Guid Id, string Email, string Name, string Role);
 
 /// <summary>
-/// The typed gateway client (API.md v1). Sign in with <see cref="SignInAsync"/> (a bearer token is kept for every
+/// The typed gateway client (docs/api.md v1). Sign in with <see cref="SignInAsync"/> (a bearer token is kept for every
 /// later call); errors come back as <see cref="AtesApiException"/> carrying the problem details.
 /// </summary>
 public sealed class AtesClient(HttpClient http)

@@ -34,7 +34,7 @@ public static class AtesTelemetry
 
     private static int? _auditDifferences;
 
-    /// <summary>The differences the last audit of the books found on this silo (DESIGN.md "Proving the books"); none before one ran.</summary>
+    /// <summary>The differences the last audit of the books found on this silo (docs/design.md "Proving the books"); none before one ran.</summary>
     public static readonly ObservableGauge<int> AuditDifferences = Meter.CreateObservableGauge<int>("ates.audit.differences",
         () => _auditDifferences is { } n ? [new Measurement<int>(n)] : [], "{difference}", "Differences the last audit of the books found (0: the books agree with the work done).");
 

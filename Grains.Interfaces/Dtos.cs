@@ -130,7 +130,7 @@ public static class NotificationKinds
 }
 
 /// <summary>
-/// The books re-derived from the task events and compared with what the consumers recorded (DESIGN.md "Proving the
+/// The books re-derived from the task events and compared with what the consumers recorded (docs/design.md "Proving the
 /// books"). Judged: the task events billing has delivered (up to <see cref="CheckedThrough"/>, a journal position);
 /// <see cref="Pending"/> counts the task events after it.
 /// </summary>

@@ -145,7 +145,7 @@ public interface IBillingClockGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// The audit of the books ("default"; DESIGN.md "Proving the books"): re-derives from the task events what every ledger,
+/// The audit of the books ("default"; docs/design.md "Proving the books"): re-derives from the task events what every ledger,
 /// balance and day total must be and compares. Callers that ask while an audit runs share its answer.
 /// </summary>
 [Alias("ates.books-audit")]

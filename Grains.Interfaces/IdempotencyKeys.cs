@@ -4,10 +4,10 @@ using System.Text;
 namespace Ates.Grains.Interfaces;
 
 /// <summary>
-/// A client's Idempotency-Key on <c>POST /api/tasks</c> (API.md): the key and its user name the task, so a retry goes
+/// A client's Idempotency-Key on <c>POST /api/tasks</c> (docs/api.md): the key and its user name the task, so a retry goes
 /// to the same task grain, on any silo or frontend, and finds the task the first request created (or creates it, if
 /// the first never got that far). Nothing is stored for the key itself: the task's stream is the record, kept for as
-/// long as the task exists, which is longer than the 24 hours API.md promises.
+/// long as the task exists, which is longer than the 24 hours docs/api.md promises.
 /// </summary>
 public static class IdempotencyKeys
 {

@@ -1,7 +1,7 @@
 namespace Ates.Grains.Interfaces;
 
 /// <summary>
-/// The journal subscriptions (DESIGN.md "Streams"), by name: silos run one stream provider each
+/// The journal subscriptions (docs/design.md "Streams"), by name: silos run one stream provider each
 /// (Grains/DomainSubscriptions.cs says what each carries); a frontend reads their status and dead letters.
 /// </summary>
 public static class SubscriptionNames

@@ -64,7 +64,7 @@ public static class DomainSetup
     }
 }
 
-/// <summary>The domain's event contracts, read and written as DESIGN.md "Event contracts" says (strict JSON, upcasters).</summary>
+/// <summary>The domain's event contracts, read and written as docs/design.md "Event contracts" says (strict JSON, upcasters).</summary>
 public static class DomainEvents
 {
     public static JsonEventSerializer Serializer() =>

@@ -7,7 +7,7 @@ namespace Ates.Grains;
 
 /// <summary>
 /// The subscriptions through which billing, accounting, analytics, notifications and the task board learn about tasks
-/// (DESIGN.md "Streams"): each one routes journal events to the streams of its consumer grains, which subscribe
+/// (docs/design.md "Streams"): each one routes journal events to the streams of its consumer grains, which subscribe
 /// implicitly to those streams' namespaces. No task grain ever calls an account: money moves only here, from events.
 /// </summary>
 public static class DomainSubscriptions

@@ -22,7 +22,7 @@ public sealed record InvariantReport(
 }
 
 /// <summary>
-/// Checks the money invariants over the whole log (DESIGN.md "Cross-cutting"): Σ balances + Σ payouts = Σ rewards − Σ fees
+/// Checks the money invariants over the whole log (docs/design.md "Cross-cutting"): Σ balances + Σ payouts = Σ rewards − Σ fees
 /// charged; exactly one fee entry per assignment, one reward per completion, one payout per account per day; each
 /// entry's balance-after follows from the one before. Run it once billing has caught up.
 /// </summary>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Ates.Silo;
 
-/// <summary>API.md's demo users (email = role@ates.local or workerN@ates.local, password = the name before the @).</summary>
+/// <summary>docs/api.md's demo users (email = role@ates.local or workerN@ates.local, password = the name before the @).</summary>
 public static class DemoUsers
 {
     public static readonly IReadOnlyList<(string Name, string Role)> All =

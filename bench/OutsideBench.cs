@@ -10,7 +10,7 @@ using Ates.Testing;
 namespace Ates.Bench;
 
 /// <summary>
-/// Ates measured from the outside, as a user meets it (DESIGN.md "Targets"): the release silo process, `wrk` with 64
+/// Ates measured from the outside, as a user meets it (docs/design.md "Targets"): the release silo process, `wrk` with 64
 /// connections for 20 s on <c>POST /api/tasks</c> beside the no-work route <c>/health/live</c>; then how long until every
 /// fee is on its account; the live feed's lag from a POST to the fee's entry at a gentle 15 tasks/s; and a shuffle of
 /// every open task over HTTP with the time until its fees are on the accounts. Embedded (SQLite) and PostgreSQL, the
@@ -112,7 +112,7 @@ public static partial class OutsideBench
     }
 
     /// <summary>
-    /// Memory under sustained load, as DESIGN.md's target measures it: one embedded silo, rounds of 25 s of creations
+    /// Memory under sustained load, as docs/design.md's target measures it: one embedded silo, rounds of 25 s of creations
     /// under wrk (64 connections), the silo's RSS after each round and after 20 s idle.
     /// </summary>
     public static async Task<IReadOnlyList<Measurement>> MemoryAsync(int rounds)

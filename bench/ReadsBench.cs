@@ -8,7 +8,7 @@ using Npgsql;
 namespace Ates.Bench;
 
 /// <summary>
-/// How many journal rows the cluster reads per event it inserts (DESIGN.md "Each event is read once across the
+/// How many journal rows the cluster reads per event it inserts (docs/design.md "Each event is read once across the
 /// cluster"), from PostgreSQL's own statistics: N silo processes on one database, task creations over HTTP spread over
 /// them, until every fee is on its account and the consumers have written everything; then the silos stop (a closing
 /// backend hands PostgreSQL its last statistics) and <c>pg_stat_user_tables</c> says what <c>ates_events</c> gave out

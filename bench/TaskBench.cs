@@ -20,7 +20,7 @@ public static class TaskBench
     }
 
     /// <param name="openJournal">Opens a fresh, empty journal (called twice: for the baseline and for the silo).</param>
-    /// <param name="targetRatio">The target of the ratio to raw appends (DESIGN.md: 0.5 embedded), or null for none.</param>
+    /// <param name="targetRatio">The target of the ratio to raw appends (docs/design.md: 0.5 embedded), or null for none.</param>
     public static async Task<IReadOnlyList<Measurement>> RunAsync(int tasks, string storeName, double? targetRatio, Func<string, Task<IJournalStore>> openJournal)
     {
         var results = new List<Measurement>();

@@ -33,7 +33,7 @@ public static class AccountingApi
             var today = queries.Calendar.Today;
             return queries.Days(from ?? today.AddDays(-6), to ?? today);
         });
-        // The books re-derived from the task events and compared with the ledger (DESIGN.md "Proving the books").
+        // The books re-derived from the task events and compared with the ledger (docs/design.md "Proving the books").
         accounting.MapGet("/audit", (IGrainFactory grains) => grains.GetGrain<IBooksAuditGrain>(Singletons.Key).Check());
         // Through the billing clock, so days close in order and each pays what it left (rule 6).
         // Not in the group above: its role check would answer a worker with the group's roles, not this route's.

@@ -2,7 +2,7 @@ using Ates.Grains.Interfaces;
 
 namespace Ates.Client.Apis;
 
-/// <summary>A task as API.md describes it: with its assignee's name.</summary>
+/// <summary>A task as docs/api.md describes it: with its assignee's name.</summary>
 public sealed record TaskView(Guid Id, string Title, string? JiraId, string? Description, string Status, Guid AssigneeId, string AssigneeName,
     decimal AssignFee, decimal Reward, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt)
 {
@@ -15,7 +15,7 @@ public sealed record TaskPageView(IReadOnlyList<TaskView> Items, string? Next);
 /// <summary>One step of a task's life: created, assigned (with the fee charged), completed (with the reward).</summary>
 public sealed record TaskStep(DateTimeOffset At, string Kind, Guid AssigneeId, string AssigneeName, decimal? Fee, decimal? Reward);
 
-/// <summary>An account as API.md describes it: whose it is, by name and role.</summary>
+/// <summary>An account as docs/api.md describes it: whose it is, by name and role.</summary>
 public sealed record AccountView(Guid UserId, string Name, string Role, decimal Balance, decimal EarnedToday)
 {
     public static AccountView Of(AccountDto a, IReadOnlyDictionary<Guid, UserDto> people) =>

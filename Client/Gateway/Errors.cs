@@ -28,7 +28,7 @@ public static class Errors
                 "This needs a signed-in session: the sign-in cookie, or a bearer token from POST /api/auth/token. The one sent is missing, expired or not valid."),
             403 when Auth.IsPageRequest(context.HttpContext.Request) => WriteDashboardRefusalAsync(context.HttpContext),
             403 => WriteProblemAsync(context.HttpContext, 403, "Forbidden.", "Your role may not do this."),
-            404 => WriteProblemAsync(context.HttpContext, 404, "Not found.", "There is nothing at this address; API.md lists the routes."),
+            404 => WriteProblemAsync(context.HttpContext, 404, "Not found.", "There is nothing at this address; docs/api.md lists the routes."),
             405 => WriteProblemAsync(context.HttpContext, 405, "Method not allowed.", $"This address does not take {context.HttpContext.Request.Method}."),
             415 => WriteProblemAsync(context.HttpContext, 415, "The body must be JSON.", "Send it as JSON, with Content-Type: application/json."),
             _ => WriteProblemAsync(context.HttpContext, context.HttpContext.Response.StatusCode, "The request was not answered."),

@@ -1,4 +1,4 @@
-// Ates web client: a thin view over the gateway API (see API.md). No business rule lives here: the server decides
+// Ates web client: a thin view over the gateway API (see docs/api.md). No business rule lives here: the server decides
 // assignees, prices, who may do what; this page only shows what the API answers and what /api/live says, with
 // people's names (never their ids), and charts drawn by Chart.js (vendor/chart.umd.min.js).
 const $ = (id) => document.getElementById(id);

@@ -3,7 +3,7 @@ using Orleans.Runtime;
 namespace Ates.Journal;
 
 /// <summary>
-/// What flows with a call chain in Orleans' <see cref="RequestContext"/> (DESIGN.md "Orleans conventions"): the gateway
+/// What flows with a call chain in Orleans' <see cref="RequestContext"/> (docs/design.md "Orleans conventions"): the gateway
 /// sets the correlation and the actor for a request, grain calls carry them, every event raised meanwhile stores them,
 /// and a stream consumer restores them from the event it handles (with that event as causation).
 /// </summary>

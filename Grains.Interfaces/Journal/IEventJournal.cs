@@ -3,7 +3,7 @@ using Orleans.Runtime;
 namespace Ates.Journal;
 
 /// <summary>
-/// The event journal, the single source of truth (DESIGN.md "The journal"): every domain event, appended with a per-stream
+/// The event journal, the single source of truth (docs/design.md "The journal"): every domain event, appended with a per-stream
 /// expected version, read back per stream and as one log in commit order.
 /// </summary>
 public interface IEventJournal

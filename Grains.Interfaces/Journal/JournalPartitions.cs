@@ -5,7 +5,7 @@ using Orleans.Runtime;
 namespace Ates.Journal;
 
 /// <summary>
-/// The journal's partitions (DESIGN.md "Each event is read once across the cluster"). Every event belongs to the
+/// The journal's partitions (docs/design.md "Each event is read once across the cluster"). Every event belongs to the
 /// partition of its stream, so one stream's events stay in one partition, in journal order. A subscription has one
 /// queue per partition, owned by one silo at a time (Orleans' queue balancer), which reads only that partition; so
 /// each event is read once across the cluster, whatever the number of silos. A consumer's Orleans streams are keyed

@@ -34,7 +34,7 @@ public readonly record struct JournalPosition([property: Id(0)] long Tx, [proper
     }
 }
 
-/// <summary>What every event carries beside its data (DESIGN.md "The journal").</summary>
+/// <summary>What every event carries beside its data (docs/design.md "The journal").</summary>
 [GenerateSerializer, Immutable, Alias("ates.journal.metadata")]
 public sealed record EventMetadata(
     [property: Id(0)] DateTimeOffset OccurredAt,

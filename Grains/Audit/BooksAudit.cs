@@ -5,7 +5,7 @@ using Ates.Journal;
 namespace Ates.Grains.Audit;
 
 /// <summary>
-/// The books as the task events say they must be (DESIGN.md "Proving the books"), compared with the ledger: a fee per
+/// The books as the task events say they must be (docs/design.md "Proving the books"), compared with the ledger: a fee per
 /// assignment at the task's fixed price, a reward per completion, the payouts the closed days imply (rule 6: what the
 /// day left, when positive), every entry's balance following from the one before, each account's balance, and every
 /// day's accounting and analytics totals.

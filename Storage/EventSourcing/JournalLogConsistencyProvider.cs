@@ -7,7 +7,7 @@ using Orleans.Storage;
 namespace Ates.Storage.EventSourcing;
 
 /// <summary>
-/// The log-consistency provider that keeps a <c>JournaledGrain</c>'s events in the journal (DESIGN.md "Journaled grains"):
+/// The log-consistency provider that keeps a <c>JournaledGrain</c>'s events in the journal (docs/design.md "Journaled grains"):
 /// grains opt in with <c>[LogConsistencyProvider(ProviderName = JournalNames.LogConsistency)]</c>. Snapshots go to the
 /// grain storage named <see cref="JournalNames.Snapshots"/> when the silo has one.
 /// </summary>

@@ -7,7 +7,7 @@ namespace Ates.Storage.Journal;
 /// <summary>
 /// The newest events of each journal partition this silo reads, kept in memory: every subscription queue of a partition
 /// (one per subscription, all on the silo that owns the partition's queues) reads through the same tail, so a commit is
-/// read from the backend once per partition, by one silo (DESIGN.md "Each event is read once across the cluster"), and
+/// read from the backend once per partition, by one silo (docs/design.md "Each event is read once across the cluster"), and
 /// decoded once (the event serializer keeps each event object's decoded form beside it, so every subscription's route
 /// and every consumer get the same). A tail starts at the first reader's position and only reads once someone reads it.
 /// </summary>

@@ -4,7 +4,7 @@ namespace Ates.Storage.Streams;
 
 /// <summary>
 /// Retry pace of a subscription's agents: a failed delivery (a consumer whose storage is down) or a failed read is
-/// tried again after 50 ms, doubling to at most 2 s — delivery never gives up (DESIGN.md: nothing is skipped), so this
+/// tried again after 50 ms, doubling to at most 2 s — delivery never gives up (docs/design.md: nothing is skipped), so this
 /// only bounds how hard a failing consumer is pressed.
 /// </summary>
 internal sealed class JournalBackoff : IMessageDeliveryBackoffProvider, IQueueReaderBackoffProvider

@@ -6,7 +6,7 @@ namespace Ates.Storage.Streams;
 
 /// <summary>
 /// What a consumer grain receives in one call: every event of one read of the journal that the subscription routes to
-/// its stream, in journal order (DESIGN.md: a grain's events of a batch arrive together, one command and one append).
+/// its stream, in journal order (docs/design.md: a grain's events of a batch arrive together, one command and one append).
 /// An empty batch marks a position only (see <see cref="JournalQueueCache"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ates.journal.batch")]

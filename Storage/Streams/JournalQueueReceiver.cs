@@ -9,7 +9,7 @@ namespace Ates.Storage.Streams;
 /// <summary>
 /// Reads one partition of the journal (the queue's number is the partition's) in commit order, from the queue's
 /// checkpoint, through the silo's tail of that partition, and hands each event to the Orleans streams the subscription
-/// routes it to, keyed (target, partition): one queue feeds each stream, as Orleans' handshake needs (DESIGN.md
+/// routes it to, keyed (target, partition): one queue feeds each stream, as Orleans' handshake needs (docs/design.md
 /// "Streams"). Each read gives one batch per stream. The checkpoint written is the cache's account of what was
 /// delivered; it only moves forward, and only for the current epoch.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Ates.Api.Tests;
 
-/// <summary>Every route × every role and anonymous: exactly the access API.md grants, never more.</summary>
+/// <summary>Every route × every role and anonymous: exactly the access docs/api.md grants, never more.</summary>
 public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
 {
     private const string Any = "any";

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Ates.Api.Tests;
 
-/// <summary>GET /api/accounting/audit as an accountant meets it (API.md), and the gauge an operator alerts on.</summary>
+/// <summary>GET /api/accounting/audit as an accountant meets it (docs/api.md), and the gauge an operator alerts on.</summary>
 public sealed class AuditApiTests(AtesApi api) : IClassFixture<AtesApi>
 {
     [Fact]

@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace Ates.Api.Tests;
 
-/// <summary>POST /api/tasks with an Idempotency-Key (API.md): a retry never makes a second task.</summary>
+/// <summary>POST /api/tasks with an Idempotency-Key (docs/api.md): a retry never makes a second task.</summary>
 public sealed class IdempotencyApiTests(AtesApi api) : IClassFixture<AtesApi>
 {
     private async Task<HttpResponseMessage> PostAsync(HttpClient client, string body, string? key)

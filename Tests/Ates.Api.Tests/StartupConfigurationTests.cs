@@ -197,7 +197,7 @@ public sealed class StartupConfigurationTests
             cluster.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Active").ShouldBe(1);
         }
 
-        // The other way to name the database (inside the Ates section, as DESIGN.md lists it), on a new silo process.
+        // The other way to name the database (inside the Ates section, as docs/design.md lists it), on a new silo process.
         settings.Remove("ConnectionStrings:Ates");
         settings["Ates:ConnectionStrings:Ates"] = database;
         await using var second = new ConfiguredSilo(settings);

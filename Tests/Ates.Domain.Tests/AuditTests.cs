@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Ates.Domain.Tests;
 
-/// <summary>The audit of the books (DESIGN.md "Proving the books"): ok on books kept by Ates, and naming what was tampered with.</summary>
+/// <summary>The audit of the books (docs/design.md "Proving the books"): ok on books kept by Ates, and naming what was tampered with.</summary>
 public sealed class AuditTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly DateOnly Monday = new(2026, 1, 5);

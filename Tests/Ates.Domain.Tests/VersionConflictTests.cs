@@ -5,7 +5,7 @@ namespace Ates.Domain.Tests;
 
 /// <summary>
 /// Orleans keeps one activation per grain, but while membership changes two can briefly exist; then the journal's
-/// version check is the guard (DESIGN.md "Journaled grains"). Two clusters on one journal are that situation made
+/// version check is the guard (docs/design.md "Journaled grains"). Two clusters on one journal are that situation made
 /// permanent: every grain has an activation in each, each deciding on its own copy of the state.
 /// </summary>
 public sealed class VersionConflictTests(ITestOutputHelper output)

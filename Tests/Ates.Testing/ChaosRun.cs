@@ -14,7 +14,7 @@ using Ates.Storage.Postgres;
 namespace Ates.Testing;
 
 /// <summary>
-/// A chaos run (DESIGN.md "Proving the books"): three silo processes and a separate frontend on a throwaway PostgreSQL,
+/// A chaos run (docs/design.md "Proving the books"): three silo processes and a separate frontend on a throwaway PostgreSQL,
 /// people creating, completing and shuffling tasks through every entry point, and a fault every few seconds (a silo
 /// SIGKILLed, a silo frozen with SIGSTOP for 2–8 s, PostgreSQL crash-restarted, the frontend SIGKILLed), whatever died
 /// brought back, and a business midnight crossed under it. It ends by letting the cluster settle, asking the audit and

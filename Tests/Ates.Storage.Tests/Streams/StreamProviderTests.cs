@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Ates.Storage.Tests.Streams;
 
 /// <summary>
-/// The journal stream provider on Orleans (DESIGN.md "Streams"): queues are the journal's partitions, each event read
+/// The journal stream provider on Orleans (docs/design.md "Streams"): queues are the journal's partitions, each event read
 /// once per silo; order per source stream, a grain's events of one read in one call and what piles up while it is busy
 /// merged into its next call, never a skipped event, checkpoints that only move forward and never past an undelivered
 /// event, dead letters for what cannot be routed, a rebuild from zero, and a silo killed in the middle of a delivery.
