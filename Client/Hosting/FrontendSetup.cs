@@ -38,8 +38,9 @@ public static class FrontendSetup
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             // A request whose silo died mid-call is answered within 2 s (a 503 with Retry-After, which a client retries with
             // its Idempotency-Key), not after Orleans' 30 s: the gateway that forwarded a call does not track it, so only the
-            // caller's timeout ends it. Methods that run long say so with [ResponseTimeout] (shuffle, day close, audit).
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = builder.Configuration.GetValue("Ates:Frontend:CallTimeout", TimeSpan.FromSeconds(1.5)));
+            // caller's timeout ends it (1 s: Orleans sweeps for expired calls periodically, so an answer
+            // comes up to about half a second later). Methods that run long say so with [ResponseTimeout] (shuffle, day close, audit).
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = builder.Configuration.GetValue("Ates:Frontend:CallTimeout", TimeSpan.FromSeconds(1)));
             // Started before any silo (or while all restart): keep trying rather than exit.
             client.UseConnectionRetryFilter(async (exception, ct) =>
             {
