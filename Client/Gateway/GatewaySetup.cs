@@ -61,13 +61,7 @@ public static class GatewaySetup
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseActor();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        // The API reference for people, from the same document.
-        Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/docs", o =>
-        {
-            o.Title = "Ates API";
-            o.OpenApiRoutePattern = "/openapi/{documentName}.json";
-        });
+        app.MapApiReference();
         return app;
     }
 
