@@ -53,8 +53,9 @@ public static class Auth
                 o.Events.OnRedirectToAccessDenied = context => { context.Response.StatusCode = 403; return Task.CompletedTask; };
             })
             .AddBearerToken(BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1));
-        services.AddAuthorization(o => o.AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new CurrentRole(Roles.Admin))));
+        services.AddAuthorization(o => o.AddPolicy(AdminPolicy, UserPolicy(Roles.Admin)));
         services.AddSingleton<IAuthorizationHandler, CurrentRoleHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, Refusals>();
         services.AddSingleton<IPasswordHasher<AtesUser>, PasswordHasher<AtesUser>>();
         services.AddRateLimiter(o =>
         {
@@ -113,22 +114,31 @@ public static class Auth
 
     public static UserDto Me(this HttpContext context) => (UserDto)context.Items[typeof(UserDto)]!;
 
-    /// <summary>Signed in, known to the registry, and (when roles are given) holding one of them now.</summary>
-    public static TBuilder RequireUser<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder
+    /// <summary>
+    /// Signed in, known to the registry, and (when roles are given) holding one of them now: the route's authorization
+    /// policy, the one role mechanism. The OpenAPI document reads the same requirement (OpenApiResponses), so its
+    /// 401/403 and security cannot drift from what the route does.
+    /// </summary>
+    public static TBuilder RequireUser<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(UserPolicy(roles));
+
+    public static AuthorizationPolicy UserPolicy(params string[] roles) =>
+        new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(new CurrentRole(roles)).Build();
+
+    /// <summary>
+    /// The roles a route's combined policy lets in (a group's and the route's own requirements all apply, so only roles
+    /// in every one of them pass); null when any signed-in user may.
+    /// </summary>
+    public static string[]? AllowedRoles(IEnumerable<IAuthorizationRequirement> requirements)
     {
-        builder.RequireAuthorization();
-        builder.AddEndpointFilter(async (invocation, next) =>
-        {
-            var user = await CurrentUserAsync(invocation.HttpContext);
-            if (user is null) return Errors.Problem(401, "Sign in first.");
-            if (roles.Length > 0 && !roles.Contains(user.Role)) return Errors.Problem(403, "Your role may not do this.", Roles.Allowed(roles));
-            return await next(invocation);
-        });
-        return builder;
+        string[]? allowed = null;
+        foreach (var requirement in requirements.OfType<CurrentRole>().Where(r => r.Roles.Length > 0))
+            allowed = allowed is null ? requirement.Roles : allowed.Intersect(requirement.Roles).ToArray();
+        return allowed;
     }
 }
 
-/// <summary>The signed-in user holds one of the roles now (the registry's current role, not the one signed in with).</summary>
+/// <summary>The signed-in user is known to the registry now and, when roles are named, holds one of them (the registry's current role, not the one signed in with).</summary>
 public sealed record CurrentRole(params string[] Roles) : IAuthorizationRequirement;
 
 internal sealed class CurrentRoleHandler : AuthorizationHandler<CurrentRole>
@@ -137,6 +147,32 @@ internal sealed class CurrentRoleHandler : AuthorizationHandler<CurrentRole>
     {
         if (context.Resource is not HttpContext http) return;
         var user = await Auth.CurrentUserAsync(http);
-        if (user is not null && requirement.Roles.Contains(user.Role)) context.Succeed(requirement);
+        if (user is not null && (requirement.Roles.Length == 0 || requirement.Roles.Contains(user.Role))) context.Succeed(requirement);
+    }
+}
+
+/// <summary>
+/// Refusals in words: a session that ended is a 401 (sign in again), a role that may not is a 403 naming the roles that
+/// may. A browser opening the dashboard gets the default (sent to sign in, or the page in words).
+/// </summary>
+internal sealed class Refusals : IAuthorizationMiddlewareResultHandler
+{
+    private readonly Microsoft.AspNetCore.Authorization.Policy.AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, Microsoft.AspNetCore.Authorization.Policy.PolicyAuthorizationResult authorizeResult)
+    {
+        if (!authorizeResult.Forbidden || Auth.IsPageRequest(context.Request))
+        {
+            await _default.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+        if (await Auth.CurrentUserAsync(context) is null)
+        {
+            if (context.User.Identity?.AuthenticationType == Auth.BearerScheme) context.Response.Headers.WWWAuthenticate = "Bearer";
+            await Errors.WriteProblemAsync(context, StatusCodes.Status401Unauthorized, "Sign in first.",
+                "This session has ended (signed out, password changed, or the account disabled or removed). Sign in again.");
+            return;
+        }
+        await Errors.WriteProblemAsync(context, StatusCodes.Status403Forbidden, "Your role may not do this.", Roles.Allowed(Auth.AllowedRoles(policy.Requirements) ?? []));
     }
 }

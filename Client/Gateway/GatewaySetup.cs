@@ -38,7 +38,7 @@ public static class GatewaySetup
         builder.Services.AddGatewayAuth();
         builder.Services.AddSharedKeyRing();
         builder.AddAtesTelemetry();
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>());
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>().AddOperationTransformer<OpenApiResponses>());
         // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Ates.Grains.Interfaces;
 using Ates.Storage.Streams;
+using Ates.Client.Gateway;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -45,7 +46,7 @@ public static class Telemetry
     public static WebApplication MapMetrics(this WebApplication app)
     {
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
-        if (AtesSettings.Read(app.Configuration).Metrics.RequireAdmin) metrics.RequireAuthorization(Gateway.Auth.AdminPolicy);
+        if (AtesSettings.Read(app.Configuration).Metrics.RequireAdmin) metrics.RequireUser(Roles.Admin);
         return app;
     }
 }
