@@ -25,6 +25,13 @@ if [ -z "${ATES_TEST_POSTGRES:-}" ]; then
   fi
 fi
 
+# The OpenAPI lint test runs Redocly CLI (tools/openapi-lint, pinned by its lockfile); the generated client's drift test
+# runs Kiota (.config/dotnet-tools.json).
+if [ ! -d tools/openapi-lint/node_modules ]; then
+  npm ci --prefix tools/openapi-lint --no-audit --no-fund >/dev/null || echo "could not install Redocly CLI: the OpenAPI lint test will fail"
+fi
+dotnet tool restore >/dev/null || echo "could not restore Kiota: the generated client's drift test will fail"
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"

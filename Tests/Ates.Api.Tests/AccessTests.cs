@@ -1,9 +1,16 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
+using Ates.Grains.Interfaces;
 
 namespace Ates.Api.Tests;
 
-/// <summary>Every route × every role and anonymous: exactly the access docs/api.md grants, never more.</summary>
+/// <summary>
+/// Every route × every role and anonymous: exactly the access docs/api.md grants, never more. The same table is checked
+/// against the running server (each role's token) and against the OpenAPI document (each operation's security, 401 and
+/// 403), so neither can drift from it.
+/// </summary>
 public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
 {
     private const string Any = "any";
@@ -12,6 +19,7 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
     public static readonly (string Method, string Path, string? Body, string Who)[] Routes =
     [
         ("GET", "/api/me", null, Any),
+        ("POST", "/api/me/password", """{"currentPassword":"not it","newPassword":"long enough"}""", Any),
         ("POST", "/api/auth/logout", null, Any),
         ("GET", "/api/people", null, Any),
         ("GET", "/api/users", null, "admin"),
@@ -37,6 +45,9 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         ("GET", "/api/notifications", null, Any),
         ("GET", "/api/events", null, "admin"),
         ("GET", "/api/dead-letters", null, "admin"),
+        ("POST", "/api/dead-letters/{missing}/retry", null, "admin"),
+        ("DELETE", "/api/dead-letters/{missing}", null, "admin"),
+        ("GET", "/api/live", null, Any),
         ("GET", "/api/cluster", null, "admin"),
         ("GET", "/dashboard/", null, "admin"),
         ("GET", "/dashboard/DashboardCounters", null, "admin"),
@@ -60,7 +71,8 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
         var path = await FillAsync(template);
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (body is not null) request.Content = new StringContent(body.Replace("{n}", Guid.NewGuid().ToString("N")), Encoding.UTF8, "application/json");
-        var response = await client.SendAsync(request);
+        // Headers only: the live feed's body never ends.
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
 
         response.Headers.Contains("X-Correlation-Id").ShouldBeTrue();
         var allowed = who == Any || who.Split(',').Contains(role);
@@ -78,7 +90,18 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
             response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
             (await response.Content.ReadAsStringAsync()).ShouldContain("there is nothing to close before that day");
         }
-        else ((int)response.StatusCode).ShouldBeInRange(200, 299, await response.Content.ReadAsStringAsync());
+        else if (template == "/api/me/password")
+        {
+            // Allowed, and refused for the wrong current password (a right one would end the shared token's siblings).
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await response.Content.ReadAsStringAsync()).ShouldContain("The current password is wrong.");
+        }
+        else if (template.Contains("{missing}", StringComparison.Ordinal))
+        {
+            // Allowed, and told there is no such dead letter.
+            response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        }
+        else ((int)response.StatusCode).ShouldBeInRange(200, 299, response.IsSuccessStatusCode ? null : await response.Content.ReadAsStringAsync());
         if (!response.IsSuccessStatusCode) response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
 
@@ -123,8 +146,54 @@ public sealed class AccessTests(AtesApi api) : IClassFixture<AtesApi>
             .SelectMany(s => s.GetProperty("partitions").EnumerateArray()).All(p => p.GetProperty("silo").GetString() == silo.GetProperty("address").GetString()));
     }
 
+    [Fact]
+    public async Task The_openapi_document_grants_each_route_exactly_the_access_the_table_says()
+    {
+        var document = await api.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(o => (Method: o.Name.ToUpperInvariant(), Path: path.Name, Operation: o.Value)))
+            .ToList();
+        var table = Routes.Where(r => r.Path.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        foreach (var (method, template, _, who) in table)
+        {
+            var found = operations.Where(o => o.Method == method && SamePath(template, o.Path)).ToList();
+            found.Count.ShouldBe(1, $"{method} {template} is in the access table but not in the document");
+            var (operation, name) = (found[0].Operation, $"{method} {found[0].Path}");
+            operation.GetProperty("security").GetArrayLength().ShouldBeGreaterThan(0, name + " needs a signed-in user");
+            var responses = operation.GetProperty("responses");
+            responses.TryGetProperty("401", out _).ShouldBeTrue(name + " lists 401");
+            if (who == Any)
+            {
+                // A 403 here can only be the route's own refusal (someone else's task or account), never a role's.
+                if (responses.TryGetProperty("403", out var refusal))
+                    refusal.GetProperty("description").GetString()!.ShouldNotStartWith("Only", customMessage: name + " is open to every role");
+            }
+            else responses.GetProperty("403").GetProperty("description").GetString().ShouldBe(Roles.Allowed(who.Split(',')), name);
+        }
+        // The other way round: every operation the document has is in the table, and only signing in is open to anyone.
+        foreach (var (method, path, operation) in operations)
+        {
+            if (operation.GetProperty("security").GetArrayLength() == 0)
+            {
+                $"{method} {path}".ShouldBeOneOf("POST /api/auth/login", "POST /api/auth/token");
+                operation.GetProperty("responses").TryGetProperty("401", out _).ShouldBeTrue();
+                continue;
+            }
+            table.Count(r => r.Method == method && SamePath(r.Path, path)).ShouldBe(1, $"{method} {path} is in the document but not in the access table");
+        }
+    }
+
+    /// <summary>"/api/users/{worker0}/role?x=1" and "/api/users/{id}/role" name the same route.</summary>
+    private static bool SamePath(string template, string documentPath)
+    {
+        var mine = template.Split('?')[0].Split('/');
+        var theirs = documentPath.Split('/');
+        return mine.Length == theirs.Length && mine.Zip(theirs).All(p => p.First == p.Second || (p.First.StartsWith('{') && p.Second.StartsWith('{')));
+    }
+
     private async Task<string> FillAsync(string template)
     {
+        template = template.Replace("{missing}", Guid.NewGuid().ToString());
         if (template.Contains("{worker0}")) template = template.Replace("{worker0}", (await api.UserIdAsync("worker0@ates.local")).ToString());
         if (template.Contains("{task}"))
         {
