@@ -1,6 +1,7 @@
 using Ates.Grains.Interfaces;
 using Ates.Client.Gateway;
 using Ates.Storage.Streams;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Orleans.Dashboard;
 
 namespace Ates.Client.Apis;
@@ -22,14 +23,15 @@ public static class ClusterApi
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
-        app.MapGet("/api/cluster", ClusterAsync).RequireUser(Roles.Admin).WithTags("Operations");
+        app.MapGet("/api/cluster", ClusterAsync).RequireUser(Roles.Admin).WithTags("Operations").WithName("GetCluster").WithSummary("Get the cluster's state")
+            .WithDescription("The silos, each subscription's queues (who serves them, how far they have delivered), the dead letters and the activations.");
 
         // The dashboard's page and its JSON routes read grain state and statistics: admins only, checked on every call.
-        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Auth.AdminPolicy).ExcludeFromDescription();
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireUser(Roles.Admin).ExcludeFromDescription();
         return app;
     }
 
-    private static async Task<ClusterView> ClusterAsync(IGrainFactory grains, Subscriptions subscriptions)
+    private static async Task<Ok<ClusterView>> ClusterAsync(IGrainFactory grains, Subscriptions subscriptions)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
         var silos = (await management.GetDetailedHosts(onlyActive: false))
@@ -38,7 +40,7 @@ public static class ClusterApi
             .ToList();
         var views = (await subscriptions.StatusAsync()).Select(s => new SubscriptionView(s.Name, s.Watermark, s.Pending, s.Epoch,
             s.Queues.Select(q => new PartitionView(q.Queue, q.Position.ToString(), q.Owner, q.Owner is null ? null : q.UpdatedAt)).ToList())).ToList();
-        return new ClusterView(silos, views, (await subscriptions.DeadLettersAsync()).Count, await ActivationsAsync(management));
+        return TypedResults.Ok(new ClusterView(silos, views, (await subscriptions.DeadLettersAsync()).Count, await ActivationsAsync(management)));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Ates.Grains.Interfaces;
 
 namespace Ates.Client.Apis;
@@ -12,6 +13,12 @@ namespace Ates.Client.Apis;
 public static class CsvExport
 {
     public const string Format = "csv";
+
+    public const string ContentType = "text/csv";
+
+    public const string LogDescription = "With format=csv: id, at, kind, amount, balanceAfter, taskId, description; one header row.";
+
+    public const string DaysDescription = "With format=csv: date, assignFees, rewards, managementEarnings, payouts, closed; one header row.";
 
     private static readonly CsvWriterOptions Options = new()
     {
@@ -28,7 +35,7 @@ public static class CsvExport
         _ => throw DomainException.Invalid("format", "The format is json or csv."),
     };
 
-    public static IResult Days(IEnumerable<DayDto> days, DateOnly from, DateOnly to) =>
+    public static FileContentHttpResult Days(IEnumerable<DayDto> days, DateOnly from, DateOnly to) =>
         File($"ates-days-{Key(from)}-to-{Key(to)}.csv", days, ["date", "assignFees", "rewards", "managementEarnings", "payouts", "closed"],
             (csv, d) =>
             {
@@ -40,7 +47,7 @@ public static class CsvExport
                 csv.WriteField(d.Closed);
             });
 
-    public static IResult Log(IEnumerable<EntryDto> entries, string whose) =>
+    public static FileContentHttpResult Log(IEnumerable<EntryDto> entries, string whose) =>
         File($"ates-log-{whose}.csv", entries, ["id", "at", "kind", "amount", "balanceAfter", "taskId", "description"],
             (csv, e) =>
             {
@@ -55,7 +62,7 @@ public static class CsvExport
 
     private static string Key(DateOnly date) => BusinessCalendar.Key(date);
 
-    private static IResult File<T>(string name, IEnumerable<T> rows, string[] header, Action<CsvWriter, T> write)
+    private static FileContentHttpResult File<T>(string name, IEnumerable<T> rows, string[] header, Action<CsvWriter, T> write)
     {
         var bytes = new MemoryStream();
         using (var csv = CsvWriter.Create(bytes, Options, leaveOpen: true))
@@ -67,6 +74,6 @@ public static class CsvExport
                 csv.EndRecord();
             }
         }
-        return Results.File(bytes.ToArray(), "text/csv; charset=utf-8", name);
+        return TypedResults.File(bytes.ToArray(), ContentType + "; charset=utf-8", name);
     }
 }

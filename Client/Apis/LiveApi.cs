@@ -30,42 +30,49 @@ public static class LiveApi
     public static IEndpointRouteBuilder MapLiveApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
         var keepAlive = Ates.Client.Hosting.AtesSettings.Read(configuration).Live.KeepAlive;
-        app.MapGet("/api/live", async (HttpContext context, JournalTail tail, IGrainFactory grains, People people, BusinessCalendar calendar, IHostApplicationLifetime lifetime) =>
-            {
-                var me = context.Me();
-                if (!Connections.TryOpen(me.Id))
-                {
-                    await Errors.Problem(429, "Too many live connections.", $"At most {Connections.PerUser} per user and {Connections.Total} in all.").ExecuteAsync(context);
-                    return;
-                }
-                try
-                {
-                    // A shutdown ends every feed at once, so the server does not wait for browsers to hang up.
-                    using var feed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-                    JournalPosition? resume = JournalPosition.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var p)
-                        || JournalPosition.TryParse(context.Request.Query["lastEventId"].ToString(), out p) ? p : null;
-                    // This process's tail of the log reads while any feed follows it.
-                    tail.Attach();
-                    try
-                    {
-                        await StreamAsync(context, me, resume, tail, grains, people, calendar, keepAlive, feed.Token);
-                    }
-                    finally
-                    {
-                        tail.Detach();
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    // the client went away, or the server is stopping
-                }
-                finally
-                {
-                    Connections.Close(me.Id);
-                }
-            })
-            .RequireUser().WithTags("Live").Produces(200, contentType: "text/event-stream");
+        app.MapGet("/api/live", (HttpContext context, JournalTail tail, IGrainFactory grains, People people, BusinessCalendar calendar, IHostApplicationLifetime lifetime) =>
+                FollowAsync(context, tail, grains, people, calendar, lifetime, keepAlive))
+            .RequireUser().WithTags("Live").WithName("FollowLive").WithSummary("Follow what changes, live")
+            .WithDescription("Server-sent events, filtered to what the caller may see; each message's id is its journal position, so a reconnect with Last-Event-ID catches up on the last 24 hours.")
+            .ProducesText("text/event-stream", "Each message: id is its journal position, data a LiveMessage as JSON (type, at, text, the event); comment lines keep a quiet feed open.")
+            .Refuses(429, $"Too many live connections: at most {Connections.PerUser} per user and {Connections.Total} in all.");
         return app;
+    }
+
+    private static async Task FollowAsync(HttpContext context, JournalTail tail, IGrainFactory grains, People people, BusinessCalendar calendar,
+        IHostApplicationLifetime lifetime, TimeSpan keepAlive)
+    {
+        var me = context.Me();
+        if (!Connections.TryOpen(me.Id))
+        {
+            await Errors.Problem(429, "Too many live connections.", $"At most {Connections.PerUser} per user and {Connections.Total} in all.").ExecuteAsync(context);
+            return;
+        }
+        try
+        {
+            // A shutdown ends every feed at once, so the server does not wait for browsers to hang up.
+            using var feed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            JournalPosition? resume = JournalPosition.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var p)
+                || JournalPosition.TryParse(context.Request.Query["lastEventId"].ToString(), out p) ? p : null;
+            // This process's tail of the log reads while any feed follows it.
+            tail.Attach();
+            try
+            {
+                await StreamAsync(context, me, resume, tail, grains, people, calendar, keepAlive, feed.Token);
+            }
+            finally
+            {
+                tail.Detach();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the client went away, or the server is stopping
+        }
+        finally
+        {
+            Connections.Close(me.Id);
+        }
     }
 
     private static async Task StreamAsync(HttpContext context, UserDto me, JournalPosition? resume, JournalTail tail, IGrainFactory grains, People people,

@@ -5,6 +5,8 @@ using Ates.Grains.Interfaces;
 using Ates.Journal;
 using Ates.Storage.Streams;
 using Ates.Client.Gateway;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Ates.Client.Apis;
 
@@ -20,37 +22,51 @@ public static class OperationsApi
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/notifications", (HttpContext context, IGrainFactory grains) => grains.GetGrain<IInboxGrain>(context.Me().Id).List())
-            .RequireUser().WithTags("Notifications");
+        app.MapGet("/api/notifications", NotificationsAsync).RequireUser().WithTags("Notifications").WithName("ListNotifications").WithSummary("List my notifications");
 
-        app.MapGet("/api/events", async (string? after, long? limit, IEventJournal journal) =>
-        {
-            var from = JournalPosition.Start;
-            if (after is not null && !JournalPosition.TryParse(after, out from)) throw DomainException.Invalid("after", "Not a position this API returned.");
-            if (limit is < 1 or > 1000) throw DomainException.Invalid("limit", "The limit is between 1 and 1000.");
-            var take = (int)(limit ?? 100);
-            var events = await journal.ReadLogAsync(from, take);
-            var items = events.Select(View).ToList();
-            return new EventPage(items, events.Count == take ? Format(events[^1].Position) : null);
-        }).RequireUser(Roles.Admin).WithTags("Operations");
+        app.MapGet("/api/events", EventsAsync).RequireUser(Roles.Admin).WithTags("Operations").WithName("ListEvents").WithSummary("Read the event journal")
+            .WithDescription("Every event in the order the journal holds them, a page at a time: pass `next` as `after` for the following page.");
 
         var deadLetters = app.MapGroup("/api/dead-letters").WithTags("Operations").RequireUser(Roles.Admin);
-        deadLetters.MapGet("/", async (Subscriptions subscriptions) =>
-            (await subscriptions.DeadLettersAsync()).Select(p => View(p.Letter, p.Queue)).ToList());
-        deadLetters.MapPost("/{id:guid}/retry", async (Guid id, Subscriptions subscriptions) =>
-        {
-            var (outcome, letter) = await subscriptions.RetryAsync(id);
-            return outcome switch
-            {
-                DeadLetterRetryOutcome.Delivered => Results.Ok(View(letter!, null)),
-                DeadLetterRetryOutcome.FailedAgain => Errors.Problem(409, "The event failed again.", letter!.Error),
-                _ => Errors.Problem(404, "No such dead letter."),
-            };
-        });
-        deadLetters.MapDelete("/{id:guid}", async (Guid id, Subscriptions subscriptions) =>
-            await subscriptions.DiscardAsync(id) ? Results.NoContent() : Errors.Problem(404, "No such dead letter."));
+        deadLetters.MapGet("/", DeadLettersAsync).WithName("ListDeadLetters").WithSummary("List dead letters")
+            .WithDescription("Events a subscription could not handle after its retries, parked so the rest flow on.");
+        deadLetters.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryDeadLetter").WithSummary("Retry a dead letter")
+            .Refuses(404, "No such dead letter.").Refuses(409, "The event failed again; it stays parked.");
+        deadLetters.MapDelete("/{id:guid}", DiscardAsync).WithName("DiscardDeadLetter").WithSummary("Discard a dead letter")
+            .Refuses(404, "No such dead letter.");
         return app;
     }
+
+    private static async Task<Ok<IReadOnlyList<NotificationDto>>> NotificationsAsync(HttpContext context, IGrainFactory grains) =>
+        TypedResults.Ok(await grains.GetGrain<IInboxGrain>(context.Me().Id).List());
+
+    private static async Task<Ok<EventPage>> EventsAsync([FromQuery(Name = "after")] string? after, [FromQuery(Name = "limit")] long? limit, IEventJournal journal)
+    {
+        var from = JournalPosition.Start;
+        if (after is not null && !JournalPosition.TryParse(after, out from)) throw DomainException.Invalid("after", "Not a position this API returned.");
+        if (limit is < 1 or > 1000) throw DomainException.Invalid("limit", "The limit is between 1 and 1000.");
+        var take = (int)(limit ?? 100);
+        var events = await journal.ReadLogAsync(from, take);
+        var items = events.Select(View).ToList();
+        return TypedResults.Ok(new EventPage(items, events.Count == take ? Format(events[^1].Position) : null));
+    }
+
+    private static async Task<Ok<List<DeadLetterView>>> DeadLettersAsync(Subscriptions subscriptions) =>
+        TypedResults.Ok((await subscriptions.DeadLettersAsync()).Select(p => View(p.Letter, p.Queue)).ToList());
+
+    private static async Task<Results<Ok<DeadLetterView>, ProblemHttpResult>> RetryAsync(Guid id, Subscriptions subscriptions)
+    {
+        var (outcome, letter) = await subscriptions.RetryAsync(id);
+        return outcome switch
+        {
+            DeadLetterRetryOutcome.Delivered => TypedResults.Ok(View(letter!, null)),
+            DeadLetterRetryOutcome.FailedAgain => Errors.Refuse(409, "The event failed again.", letter!.Error),
+            _ => Errors.Refuse(404, "No such dead letter."),
+        };
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DiscardAsync(Guid id, Subscriptions subscriptions) =>
+        await subscriptions.DiscardAsync(id) ? TypedResults.NoContent() : Errors.Refuse(404, "No such dead letter.");
 
     private static DeadLetterView View(DeadLetter d, int? queue) =>
         new(d.Id, d.Subscription, queue, d.EventId, d.Type, d.StreamId, d.Error, d.Attempts, d.FirstFailedAt, d.LastFailedAt);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Ates.Grains.Interfaces;
 using Microsoft.AspNetCore.Diagnostics;
@@ -63,6 +64,9 @@ public static class Errors
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
+
+    /// <summary>A refusal as a typed result, for handlers that declare what they return.</summary>
+    public static ProblemHttpResult Refuse(int status, string title, string? detail = null) => TypedResults.Problem(detail, statusCode: status, title: title);
 
     public static IResult Problem(int status, string title, string? detail = null, IDictionary<string, string[]>? errors = null) =>
         errors is null

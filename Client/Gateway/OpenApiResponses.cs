@@ -8,6 +8,38 @@ using Microsoft.OpenApi;
 
 namespace Ates.Client.Gateway;
 
+/// <summary>A refusal a route's own handler or grain gives (not the gateway's): its status and when, in words.</summary>
+public sealed record Refusal(int Status, string Description);
+
+public static class OpenApiConventions
+{
+    /// <summary>
+    /// Success as JSON (<typeparamref name="T"/>) or as text of <paramref name="contentType"/> (CSV, server-sent events),
+    /// which the result types cannot say: a file or a stream carries no schema of its own.
+    /// </summary>
+    public static RouteHandlerBuilder ProducesText<T>(this RouteHandlerBuilder builder, string contentType, string description) =>
+        builder.Produces<T>().WithTextContent(contentType, description);
+
+    /// <summary>Success only as text of <paramref name="contentType"/> (the live feed's server-sent events).</summary>
+    public static RouteHandlerBuilder ProducesText(this RouteHandlerBuilder builder, string contentType, string description) =>
+        builder.Produces(StatusCodes.Status200OK).WithTextContent(contentType, description);
+
+    private static RouteHandlerBuilder WithTextContent(this RouteHandlerBuilder builder, string contentType, string description) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.GetValueOrDefault("200") is OpenApiResponse ok)
+            {
+                ok.Content ??= new Dictionary<string, OpenApiMediaType>();
+                ok.Content[contentType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = description } };
+            }
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Says in the OpenAPI document that the route answers <paramref name="status"/> (problem+json) and when.</summary>
+    public static TBuilder Refuses<TBuilder>(this TBuilder builder, int status, string description) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new Refusal(status, description));
+}
+
 /// <summary>
 /// Puts in each operation what the gateway answers besides success, read from the metadata the route itself runs
 /// with, so the document cannot drift from the routes: its authorization policy (security, 401, and 403 naming the
@@ -53,6 +85,8 @@ internal sealed class OpenApiResponses : IOpenApiOperationTransformer
             Add(operation, "415", "The body is not JSON: send it with Content-Type: application/json.", problem);
         if (rateLimited)
             Add(operation, "429", $"Too many sign-in attempts from this address ({Auth.SignInsPerMinute} a minute); Retry-After says when to try again.", problem, retryAfter: true);
+        foreach (var refusal in metadata.OfType<Refusal>())
+            Add(operation, refusal.Status.ToString(System.Globalization.CultureInfo.InvariantCulture), refusal.Description, refusal.Status == 400 ? validation : problem, replace: true);
         Add(operation, "503", "Part of the cluster or its database is not answering for a moment; Retry-After says when to try again.", problem, retryAfter: true);
     }
 

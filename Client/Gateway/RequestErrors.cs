@@ -19,12 +19,13 @@ internal static partial class RequestErrors
             return Invalid("A JSON body is required.", "body", "This request needs a JSON body.");
         if (FailedToBind().Match(message) is { Success: true } bind)
         {
-            var field = bind.Groups["name"].Value;
+            // A parameter group's member ([AsParameters]) is named as its property; the query names it in camelCase.
+            var field = JsonNamingPolicy.CamelCase.ConvertName(bind.Groups["name"].Value);
             return Invalid($"{field} is not valid.", field, $"{field} must be {Expected(bind.Groups["type"].Value)}; \"{bind.Groups["value"].Value}\" is not.");
         }
         if (Missing().Match(message) is { Success: true } missing)
         {
-            var field = missing.Groups["name"].Value;
+            var field = JsonNamingPolicy.CamelCase.ConvertName(missing.Groups["name"].Value);
             return Invalid($"{field} is required.", field, $"{field} is required.");
         }
         return (b.StatusCode, "The request is not valid.", "The request could not be read.", null);
