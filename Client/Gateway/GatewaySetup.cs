@@ -38,7 +38,13 @@ public static class GatewaySetup
         builder.Services.AddGatewayAuth();
         builder.Services.AddSharedKeyRing();
         builder.AddAtesTelemetry();
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>().AddOperationTransformer<OpenApiResponses>());
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>().AddOperationTransformer<OpenApiResponses>()
+            // Money is decimal: a generated client reads it as decimal, not as a double that rounds cents.
+            .AddSchemaTransformer((schema, context, _) =>
+            {
+                if ((Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type) == typeof(decimal)) schema.Format = "decimal";
+                return Task.CompletedTask;
+            }));
         // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -13,9 +13,9 @@ namespace Ates.Client.Sdk.Models
     #pragma warning restore CS1591
     {
         /// <summary>The balance property</summary>
-        public double? Balance { get; set; }
+        public decimal? Balance { get; set; }
         /// <summary>The earnedToday property</summary>
-        public double? EarnedToday { get; set; }
+        public decimal? EarnedToday { get; set; }
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -52,8 +52,8 @@ namespace Ates.Client.Sdk.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "balance", n => { Balance = n.GetDoubleValue(); } },
-                { "earnedToday", n => { EarnedToday = n.GetDoubleValue(); } },
+                { "balance", n => { Balance = n.GetDecimalValue(); } },
+                { "earnedToday", n => { EarnedToday = n.GetDecimalValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "role", n => { Role = n.GetStringValue(); } },
                 { "userId", n => { UserId = n.GetGuidValue(); } },
@@ -66,8 +66,8 @@ namespace Ates.Client.Sdk.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteDoubleValue("balance", Balance);
-            writer.WriteDoubleValue("earnedToday", EarnedToday);
+            writer.WriteDecimalValue("balance", Balance);
+            writer.WriteDecimalValue("earnedToday", EarnedToday);
             writer.WriteStringValue("name", Name);
             writer.WriteStringValue("role", Role);
             writer.WriteGuidValue("userId", UserId);

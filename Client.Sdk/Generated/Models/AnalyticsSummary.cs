@@ -16,7 +16,7 @@ namespace Ates.Client.Sdk.Models
         /// <summary>The date property</summary>
         public Date? Date { get; set; }
         /// <summary>The managementEarnings property</summary>
-        public double? ManagementEarnings { get; set; }
+        public decimal? ManagementEarnings { get; set; }
         /// <summary>The negativeBalances property</summary>
         public int? NegativeBalances { get; set; }
         /// <summary>
@@ -38,7 +38,7 @@ namespace Ates.Client.Sdk.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "date", n => { Date = n.GetDateValue(); } },
-                { "managementEarnings", n => { ManagementEarnings = n.GetDoubleValue(); } },
+                { "managementEarnings", n => { ManagementEarnings = n.GetDecimalValue(); } },
                 { "negativeBalances", n => { NegativeBalances = n.GetIntValue(); } },
             };
         }
@@ -50,7 +50,7 @@ namespace Ates.Client.Sdk.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateValue("date", Date);
-            writer.WriteDoubleValue("managementEarnings", ManagementEarnings);
+            writer.WriteDecimalValue("managementEarnings", ManagementEarnings);
             writer.WriteIntValue("negativeBalances", NegativeBalances);
         }
     }

@@ -26,7 +26,7 @@ namespace Ates.Client.Sdk.Models
         public string Detail { get; set; }
 #endif
         /// <summary>The expected property</summary>
-        public double? Expected { get; set; }
+        public decimal? Expected { get; set; }
         /// <summary>The kind property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -44,7 +44,7 @@ namespace Ates.Client.Sdk.Models
         public string Name { get; set; }
 #endif
         /// <summary>The recorded property</summary>
-        public double? Recorded { get; set; }
+        public decimal? Recorded { get; set; }
         /// <summary>The taskId property</summary>
         public Guid? TaskId { get; set; }
         /// <summary>
@@ -68,10 +68,10 @@ namespace Ates.Client.Sdk.Models
                 { "accountId", n => { AccountId = n.GetGuidValue(); } },
                 { "date", n => { Date = n.GetDateValue(); } },
                 { "detail", n => { Detail = n.GetStringValue(); } },
-                { "expected", n => { Expected = n.GetDoubleValue(); } },
+                { "expected", n => { Expected = n.GetDecimalValue(); } },
                 { "kind", n => { Kind = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
-                { "recorded", n => { Recorded = n.GetDoubleValue(); } },
+                { "recorded", n => { Recorded = n.GetDecimalValue(); } },
                 { "taskId", n => { TaskId = n.GetGuidValue(); } },
             };
         }
@@ -85,10 +85,10 @@ namespace Ates.Client.Sdk.Models
             writer.WriteGuidValue("accountId", AccountId);
             writer.WriteDateValue("date", Date);
             writer.WriteStringValue("detail", Detail);
-            writer.WriteDoubleValue("expected", Expected);
+            writer.WriteDecimalValue("expected", Expected);
             writer.WriteStringValue("kind", Kind);
             writer.WriteStringValue("name", Name);
-            writer.WriteDoubleValue("recorded", Recorded);
+            writer.WriteDecimalValue("recorded", Recorded);
             writer.WriteGuidValue("taskId", TaskId);
         }
     }

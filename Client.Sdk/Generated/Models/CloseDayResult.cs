@@ -18,7 +18,7 @@ namespace Ates.Client.Sdk.Models
         /// <summary>The date property</summary>
         public Date? Date { get; set; }
         /// <summary>The paidOut property</summary>
-        public double? PaidOut { get; set; }
+        public decimal? PaidOut { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -39,7 +39,7 @@ namespace Ates.Client.Sdk.Models
             {
                 { "accountsPaid", n => { AccountsPaid = n.GetIntValue(); } },
                 { "date", n => { Date = n.GetDateValue(); } },
-                { "paidOut", n => { PaidOut = n.GetDoubleValue(); } },
+                { "paidOut", n => { PaidOut = n.GetDecimalValue(); } },
             };
         }
         /// <summary>
@@ -51,7 +51,7 @@ namespace Ates.Client.Sdk.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteIntValue("accountsPaid", AccountsPaid);
             writer.WriteDateValue("date", Date);
-            writer.WriteDoubleValue("paidOut", PaidOut);
+            writer.WriteDecimalValue("paidOut", PaidOut);
         }
     }
 }

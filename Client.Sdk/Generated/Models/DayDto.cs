@@ -14,17 +14,17 @@ namespace Ates.Client.Sdk.Models
     #pragma warning restore CS1591
     {
         /// <summary>The assignFees property</summary>
-        public double? AssignFees { get; set; }
+        public decimal? AssignFees { get; set; }
         /// <summary>The closed property</summary>
         public bool? Closed { get; set; }
         /// <summary>The date property</summary>
         public Date? Date { get; set; }
         /// <summary>The managementEarnings property</summary>
-        public double? ManagementEarnings { get; set; }
+        public decimal? ManagementEarnings { get; set; }
         /// <summary>The payouts property</summary>
-        public double? Payouts { get; set; }
+        public decimal? Payouts { get; set; }
         /// <summary>The rewards property</summary>
-        public double? Rewards { get; set; }
+        public decimal? Rewards { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -43,12 +43,12 @@ namespace Ates.Client.Sdk.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "assignFees", n => { AssignFees = n.GetDoubleValue(); } },
+                { "assignFees", n => { AssignFees = n.GetDecimalValue(); } },
                 { "closed", n => { Closed = n.GetBoolValue(); } },
                 { "date", n => { Date = n.GetDateValue(); } },
-                { "managementEarnings", n => { ManagementEarnings = n.GetDoubleValue(); } },
-                { "payouts", n => { Payouts = n.GetDoubleValue(); } },
-                { "rewards", n => { Rewards = n.GetDoubleValue(); } },
+                { "managementEarnings", n => { ManagementEarnings = n.GetDecimalValue(); } },
+                { "payouts", n => { Payouts = n.GetDecimalValue(); } },
+                { "rewards", n => { Rewards = n.GetDecimalValue(); } },
             };
         }
         /// <summary>
@@ -58,12 +58,12 @@ namespace Ates.Client.Sdk.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteDoubleValue("assignFees", AssignFees);
+            writer.WriteDecimalValue("assignFees", AssignFees);
             writer.WriteBoolValue("closed", Closed);
             writer.WriteDateValue("date", Date);
-            writer.WriteDoubleValue("managementEarnings", ManagementEarnings);
-            writer.WriteDoubleValue("payouts", Payouts);
-            writer.WriteDoubleValue("rewards", Rewards);
+            writer.WriteDecimalValue("managementEarnings", ManagementEarnings);
+            writer.WriteDecimalValue("payouts", Payouts);
+            writer.WriteDecimalValue("rewards", Rewards);
         }
     }
 }

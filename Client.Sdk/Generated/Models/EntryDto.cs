@@ -13,11 +13,11 @@ namespace Ates.Client.Sdk.Models
     #pragma warning restore CS1591
     {
         /// <summary>The amount property</summary>
-        public double? Amount { get; set; }
+        public decimal? Amount { get; set; }
         /// <summary>The at property</summary>
         public DateTimeOffset? At { get; set; }
         /// <summary>The balanceAfter property</summary>
-        public double? BalanceAfter { get; set; }
+        public decimal? BalanceAfter { get; set; }
         /// <summary>The description property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -56,9 +56,9 @@ namespace Ates.Client.Sdk.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "amount", n => { Amount = n.GetDoubleValue(); } },
+                { "amount", n => { Amount = n.GetDecimalValue(); } },
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
-                { "balanceAfter", n => { BalanceAfter = n.GetDoubleValue(); } },
+                { "balanceAfter", n => { BalanceAfter = n.GetDecimalValue(); } },
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetGuidValue(); } },
                 { "kind", n => { Kind = n.GetStringValue(); } },
@@ -72,9 +72,9 @@ namespace Ates.Client.Sdk.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteDoubleValue("amount", Amount);
+            writer.WriteDecimalValue("amount", Amount);
             writer.WriteDateTimeOffsetValue("at", At);
-            writer.WriteDoubleValue("balanceAfter", BalanceAfter);
+            writer.WriteDecimalValue("balanceAfter", BalanceAfter);
             writer.WriteStringValue("description", Description);
             writer.WriteGuidValue("id", Id);
             writer.WriteStringValue("kind", Kind);

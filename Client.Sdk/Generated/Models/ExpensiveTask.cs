@@ -25,7 +25,7 @@ namespace Ates.Client.Sdk.Models
         public string JiraId { get; set; }
 #endif
         /// <summary>The reward property</summary>
-        public double? Reward { get; set; }
+        public decimal? Reward { get; set; }
         /// <summary>The title property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -55,7 +55,7 @@ namespace Ates.Client.Sdk.Models
                 { "completedAt", n => { CompletedAt = n.GetDateTimeOffsetValue(); } },
                 { "id", n => { Id = n.GetGuidValue(); } },
                 { "jiraId", n => { JiraId = n.GetStringValue(); } },
-                { "reward", n => { Reward = n.GetDoubleValue(); } },
+                { "reward", n => { Reward = n.GetDecimalValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
             };
         }
@@ -69,7 +69,7 @@ namespace Ates.Client.Sdk.Models
             writer.WriteDateTimeOffsetValue("completedAt", CompletedAt);
             writer.WriteGuidValue("id", Id);
             writer.WriteStringValue("jiraId", JiraId);
-            writer.WriteDoubleValue("reward", Reward);
+            writer.WriteDecimalValue("reward", Reward);
             writer.WriteStringValue("title", Title);
         }
     }

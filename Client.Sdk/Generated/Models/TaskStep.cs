@@ -25,7 +25,7 @@ namespace Ates.Client.Sdk.Models
         /// <summary>The at property</summary>
         public DateTimeOffset? At { get; set; }
         /// <summary>The fee property</summary>
-        public double? Fee { get; set; }
+        public decimal? Fee { get; set; }
         /// <summary>The kind property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -35,7 +35,7 @@ namespace Ates.Client.Sdk.Models
         public string Kind { get; set; }
 #endif
         /// <summary>The reward property</summary>
-        public double? Reward { get; set; }
+        public decimal? Reward { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -57,9 +57,9 @@ namespace Ates.Client.Sdk.Models
                 { "assigneeId", n => { AssigneeId = n.GetGuidValue(); } },
                 { "assigneeName", n => { AssigneeName = n.GetStringValue(); } },
                 { "at", n => { At = n.GetDateTimeOffsetValue(); } },
-                { "fee", n => { Fee = n.GetDoubleValue(); } },
+                { "fee", n => { Fee = n.GetDecimalValue(); } },
                 { "kind", n => { Kind = n.GetStringValue(); } },
-                { "reward", n => { Reward = n.GetDoubleValue(); } },
+                { "reward", n => { Reward = n.GetDecimalValue(); } },
             };
         }
         /// <summary>
@@ -72,9 +72,9 @@ namespace Ates.Client.Sdk.Models
             writer.WriteGuidValue("assigneeId", AssigneeId);
             writer.WriteStringValue("assigneeName", AssigneeName);
             writer.WriteDateTimeOffsetValue("at", At);
-            writer.WriteDoubleValue("fee", Fee);
+            writer.WriteDecimalValue("fee", Fee);
             writer.WriteStringValue("kind", Kind);
-            writer.WriteDoubleValue("reward", Reward);
+            writer.WriteDecimalValue("reward", Reward);
         }
     }
 }

@@ -23,7 +23,7 @@ namespace Ates.Client.Sdk.Models
         public string AssigneeName { get; set; }
 #endif
         /// <summary>The assignFee property</summary>
-        public double? AssignFee { get; set; }
+        public decimal? AssignFee { get; set; }
         /// <summary>The completedAt property</summary>
         public DateTimeOffset? CompletedAt { get; set; }
         /// <summary>The createdAt property</summary>
@@ -47,7 +47,7 @@ namespace Ates.Client.Sdk.Models
         public string JiraId { get; set; }
 #endif
         /// <summary>The reward property</summary>
-        public double? Reward { get; set; }
+        public decimal? Reward { get; set; }
         /// <summary>The status property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -82,7 +82,7 @@ namespace Ates.Client.Sdk.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "assignFee", n => { AssignFee = n.GetDoubleValue(); } },
+                { "assignFee", n => { AssignFee = n.GetDecimalValue(); } },
                 { "assigneeId", n => { AssigneeId = n.GetGuidValue(); } },
                 { "assigneeName", n => { AssigneeName = n.GetStringValue(); } },
                 { "completedAt", n => { CompletedAt = n.GetDateTimeOffsetValue(); } },
@@ -90,7 +90,7 @@ namespace Ates.Client.Sdk.Models
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetGuidValue(); } },
                 { "jiraId", n => { JiraId = n.GetStringValue(); } },
-                { "reward", n => { Reward = n.GetDoubleValue(); } },
+                { "reward", n => { Reward = n.GetDecimalValue(); } },
                 { "status", n => { Status = n.GetStringValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
             };
@@ -104,13 +104,13 @@ namespace Ates.Client.Sdk.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteGuidValue("assigneeId", AssigneeId);
             writer.WriteStringValue("assigneeName", AssigneeName);
-            writer.WriteDoubleValue("assignFee", AssignFee);
+            writer.WriteDecimalValue("assignFee", AssignFee);
             writer.WriteDateTimeOffsetValue("completedAt", CompletedAt);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteStringValue("description", Description);
             writer.WriteGuidValue("id", Id);
             writer.WriteStringValue("jiraId", JiraId);
-            writer.WriteDoubleValue("reward", Reward);
+            writer.WriteDecimalValue("reward", Reward);
             writer.WriteStringValue("status", Status);
             writer.WriteStringValue("title", Title);
         }
