@@ -167,6 +167,18 @@ public sealed class StartupConfigurationTests
     }
 
     [Fact]
+    public void Postgres_without_a_key_ring_certificate_or_key_file_stops_the_silo_rather_than_store_the_keys_in_plain_text()
+    {
+        StartFailure(new() { ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = "Host=127.0.0.1;Port=1;Username=x;Database=x" })
+            .ShouldContain("Set Ates:KeyRing:Certificate (a PFX file every silo and frontend shares, with Ates:KeyRing:Password) or Ates:KeyRing:KeyFile");
+    }
+
+    private sealed class DeletedAtEnd(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
+    }
+
+    [Fact]
     public void An_unknown_storage_stops_the_silo_at_start_listing_the_known_ones()
     {
         StartFailure(new() { ["Ates:Storage"] = "Cassandra" })
@@ -178,10 +190,13 @@ public sealed class StartupConfigurationTests
     {
         var server = await PostgresTestServer.SharedAsync();
         var database = await server.CreateDatabaseAsync();
+        var keyFile = Path.Combine(Path.GetTempPath(), $"ates-keyring-{Guid.NewGuid():N}.pfx");
+        using var _ = new DeletedAtEnd(keyFile);
         var settings = new Dictionary<string, string?>
         {
             ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = database,
             ["Ates:BootstrapAdmin:Email"] = Email, ["Ates:BootstrapAdmin:Password"] = Password,
+            ["Ates:KeyRing:KeyFile"] = keyFile,
         };
         Guid taskId;
         await using (var first = new ConfiguredSilo(settings))
