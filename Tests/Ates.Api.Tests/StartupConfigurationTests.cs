@@ -167,6 +167,18 @@ public sealed class StartupConfigurationTests
     }
 
     [Fact]
+    public async Task The_demo_users_and_their_well_known_passwords_exist_only_in_development_or_when_asked_for()
+    {
+        await using (var production = new ConfiguredSilo(new Dictionary<string, string?>()))
+            (await production.SignInAsync("admin@ates.local", "admin")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await using (var development = new ConfiguredSilo(new Dictionary<string, string?>()))
+        await using (var developer = development.WithWebHostBuilder(b => b.UseEnvironment("Development")))
+            (await developer.CreateClient().PostAsJsonAsync("/api/auth/token", new { email = "admin@ates.local", password = "admin" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await using var asked = new ConfiguredSilo(new Dictionary<string, string?> { ["Ates:SeedDemoUsers"] = "true" });
+        (await asked.SignInAsync("worker0@ates.local", "worker0")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public void Postgres_without_a_key_ring_certificate_or_key_file_stops_the_silo_rather_than_store_the_keys_in_plain_text()
     {
         StartFailure(new() { ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = "Host=127.0.0.1;Port=1;Username=x;Database=x" })
