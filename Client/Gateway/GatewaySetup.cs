@@ -36,7 +36,7 @@ public static class GatewaySetup
         });
         builder.Services.AddGatewayErrors();
         builder.Services.AddGatewayAuth();
-        builder.Services.AddSharedKeyRing();
+        builder.Services.AddSharedKeyRing(settings);
         builder.AddAtesTelemetry();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>().AddOperationTransformer<OpenApiResponses>()
             // Money is decimal: a generated client reads it as decimal, not as a double that rounds cents.
