@@ -24,14 +24,18 @@ public static class AuthApi
 
     public const int MinPassword = 8;
 
+    private const string WrongCredentials = "Wrong email or password, or the account is disabled (the answer does not say which).";
+
+    private const string TooMany = "Too many sign-ins from this address, or too many failures for this account; Retry-After says when to try again.";
+
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
         auth.MapPost("/login", LoginAsync).RequireRateLimiting(Auth.SignInLimit).WithName("SignIn").WithSummary("Sign in with a cookie")
-            .WithDescription("For the browser: sets the HttpOnly sign-in cookie.").Refuses(401, "Wrong email or password, or the account is disabled.");
+            .WithDescription("For the browser: sets the HttpOnly sign-in cookie.").Refuses(401, WrongCredentials).Refuses(429, TooMany);
         auth.MapPost("/token", TokenAsync).RequireRateLimiting(Auth.SignInLimit).WithName("GetToken").WithSummary("Sign in for a bearer token")
             .WithDescription("For every client but the browser: send the token as Authorization: Bearer. There are no refresh tokens; sign in again.")
-            .Refuses(401, "Wrong email or password, or the account is disabled.");
+            .Refuses(401, WrongCredentials).Refuses(429, TooMany);
         // The session ends in the registry, so the cookie or token that signed out is refused on every silo from now on.
         auth.MapPost("/logout", LogoutAsync).RequireUser().WithName("SignOut").WithSummary("Sign out")
             .WithDescription("Ends this session: its cookie or token is refused on every silo from now on.");
@@ -45,17 +49,19 @@ public static class AuthApi
 
     private static async Task<Results<Ok<Me>, ProblemHttpResult>> LoginAsync(Credentials credentials, HttpContext context)
     {
-        if (await SignInAsync(credentials, context, Auth.CookieScheme) is not { } signedIn) return WrongCredentials();
-        await context.SignInAsync(Auth.CookieScheme, signedIn.Principal);
-        return TypedResults.Ok(ToMe(signedIn.User));
+        var signedIn = await SignIn.AttemptAsync(credentials.Email, credentials.Password, MaxPassword, context, Auth.CookieScheme);
+        if (signedIn.Refusal is { } refusal) return refusal;
+        await context.SignInAsync(Auth.CookieScheme, signedIn.Principal!);
+        return TypedResults.Ok(ToMe(signedIn.User!));
     }
 
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> TokenAsync(Credentials credentials, HttpContext context, IOptionsMonitor<BearerTokenOptions> bearer)
     {
-        if (await SignInAsync(credentials, context, Auth.BearerScheme) is not { } signedIn) return WrongCredentials();
+        var signedIn = await SignIn.AttemptAsync(credentials.Email, credentials.Password, MaxPassword, context, Auth.BearerScheme);
+        if (signedIn.Refusal is { } refusal) return refusal;
         var options = bearer.Get(Auth.BearerScheme);
         var now = options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
-        var ticket = new AuthenticationTicket(signedIn.Principal, new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + options.BearerTokenExpiration }, Auth.BearerScheme);
+        var ticket = new AuthenticationTicket(signedIn.Principal!, new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + options.BearerTokenExpiration }, Auth.BearerScheme);
         return TypedResults.Ok(new TokenResponse(options.BearerTokenProtector.Protect(ticket), "Bearer", (long)options.BearerTokenExpiration.TotalSeconds));
     }
 
@@ -85,18 +91,4 @@ public static class AuthApi
     }
 
     public static Me ToMe(UserDto user) => new(user.Id, user.Email, user.Name, user.Role);
-
-    private static ProblemHttpResult WrongCredentials() => Errors.Refuse(401, "Wrong email or password.", "Check both, or ask an admin whether your account is disabled.");
-
-    /// <summary>Checks the password and starts a session: the principal the cookie or token will carry.</summary>
-    private static async Task<(UserDto User, System.Security.Claims.ClaimsPrincipal Principal)?> SignInAsync(Credentials credentials, HttpContext context, string scheme)
-    {
-        if (string.IsNullOrWhiteSpace(credentials.Email) || string.IsNullOrEmpty(credentials.Password) || credentials.Email.Length > 320 || credentials.Password.Length > MaxPassword) return null;
-        var registry = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key);
-        var found = await registry.FindByEmail(credentials.Email);
-        if (found is null || found.User.Disabled) return null;
-        var result = context.RequestServices.GetRequiredService<IPasswordHasher<AtesUser>>().VerifyHashedPassword(new AtesUser(), found.PasswordHash, credentials.Password);
-        if (result == PasswordVerificationResult.Failed) return null;
-        return await registry.StartSession(found.User.Id) is { } sessionId ? (found.User, Auth.PrincipalOf(found.User, sessionId, scheme)) : null;
-    }
 }
