@@ -3,40 +3,50 @@
 // people's names (never their ids), and charts drawn by Chart.js (vendor/chart.umd.min.js).
 // This module signs in and out and switches screens; each screen lives in js/screens/.
 import { api, Problem, showProblem, clearProblem, report } from "./js/api.js";
-import { $, el, flash } from "./js/dom.js";
-import { me, setMe, learn, loadPeople } from "./js/people.js";
-import { refresh, setCurrent } from "./js/router.js";
+import { $, el, flash, labelTableCells } from "./js/dom.js";
+import { me, setMe, learn, loadPeople, assignable } from "./js/people.js";
+import { refresh, setCurrent, route } from "./js/router.js";
 import { restoreLive, connectLive } from "./js/live.js";
 import "./js/screens/work.js";
 import "./js/screens/tasks.js";
+import "./js/screens/task-page.js";
 import "./js/screens/accounting.js";
 import { prepareCloseDay } from "./js/screens/close-day.js";
 import "./js/screens/analytics.js";
 import "./js/screens/users.js";
 import "./js/screens/cluster.js";
 
+// "My work" is for people who can be given tasks; the task page has no tab, only links (#/tasks/{id}).
 const sections = [
-  { id: "work", label: "My work", roles: null },
+  { id: "work", label: "My work", when: () => assignable(me.role) },
   { id: "tasks", label: "Tasks", roles: null },
   { id: "accounting", label: "Accounting", roles: ["accountant", "admin"] },
   { id: "analytics", label: "Overview", roles: ["admin"] },
   { id: "users", label: "Users", roles: ["admin"] },
   { id: "cluster", label: "Cluster", roles: ["admin"] },
+  { id: "task", label: null, roles: null },
 ];
 // What each role needs first: a worker their tasks and balance, a manager the board, an accountant the books, an admin the overview.
 const home = { worker: "work", manager: "tasks", accountant: "accounting", admin: "analytics" };
-const allowed = (s) => !s.roles || s.roles.includes(me.role);
+const allowed = (s) => (!s.roles || s.roles.includes(me.role)) && (!s.when || s.when());
 
+// The address says what is open: #/tasks?status=done, #/tasks/{id}, #/accounting (an old #tasks still works).
 function show(id) {
   setCurrent(id);
   for (const s of sections) $(`view-${s.id}`).hidden = s.id !== id;
+  const tab = id === "task" ? "tasks" : id;
   for (const b of $("nav").querySelectorAll("button")) {
-    if (b.dataset.view === id) b.setAttribute("aria-current", "page");
+    if (b.dataset.view === tab) b.setAttribute("aria-current", "page");
     else b.removeAttribute("aria-current");
   }
   $("page-error").hidden = true;
-  if (location.hash.slice(1) !== id) history.replaceState(null, "", `#${id}`);
+  if (route().view !== id) history.replaceState(null, "", `#/${id}`);
   refresh(id).catch(report);
+}
+
+function showRoute() {
+  const { view } = route();
+  show(sections.some((s) => s.id === view && allowed(s)) ? view : home[me.role] ?? "tasks");
 }
 
 async function start() {
@@ -52,14 +62,14 @@ async function start() {
   $("who").hidden = false;
   $("who-name").textContent = `${me.name} · ${me.role}`;
   learn(me.id, me.name, me.role);
-  $("nav").replaceChildren(...sections.filter(allowed)
+  $("nav").replaceChildren(...sections.filter((s) => s.label && allowed(s))
     .map((s) => el("button", { type: "button", class: "secondary", "data-view": s.id, onclick: () => show(s.id) }, s.label)));
   $("shuffle").hidden = !["manager", "admin"].includes(me.role);
   $("close-day-form").hidden = me.role !== "admin";
   if (me.role === "admin") prepareCloseDay().catch(report);
   await loadPeople().catch(report);
-  const wanted = location.hash.slice(1);
-  show(sections.some((s) => s.id === wanted && allowed(s)) ? wanted : home[me.role] ?? "tasks");
+  showRoute();
+  window.addEventListener("hashchange", showRoute);
   restoreLive();
   connectLive();
 }
@@ -118,4 +128,5 @@ $("signin-form").addEventListener("submit", async (event) => {
   }
 });
 
+labelTableCells();
 start();

@@ -24,24 +24,31 @@ export async function api(method, path, body, headers = {}) {
   return data;
 }
 
-// A problem next to the form that caused it: the detail in the form's message, each field's messages beside the field.
-export function showProblem(form, message, e) {
+// A problem next to the form that caused it: each field's messages once, under its own field; the form's message says
+// what no field does. `conflict` names the field a 409 is about (e.g. an email already taken).
+export function showProblem(form, message, e, { conflict } = {}) {
   clearProblem(form, message);
+  const errors = Object.keys(e.errors ?? {}).length ? e.errors : conflict && e.status === 409 ? { [conflict]: [e.detail || e.message] } : {};
   const unmatched = [];
-  for (const [field, messages] of Object.entries(e.errors ?? {})) {
-    const text = [messages].flat().join(" ");
+  let marked = 0;
+  for (const [field, messages] of Object.entries(errors)) {
+    const text = [...new Set([messages].flat())].join(" ");
     const input = fieldOf(form, field);
     if (!input) {
       unmatched.push(text);
       continue;
     }
+    marked++;
     input.setAttribute("aria-invalid", "true");
     const note = el("span", { class: "field-error", id: `${form.id}-${input.name}-error` }, text);
     input.setAttribute("aria-describedby", note.id);
-    (input.closest("label") ?? input).after(note); // beside the field, not in its label: the label is the field's name
+    // Under the field, not in its label (the label is the field's name): inside the field's own box where there is one.
+    const field = input.closest(".field");
+    if (field) field.append(note);
+    else (input.closest("label") ?? input).after(note);
   }
-  const summary = [e.detail || (unmatched.length ? "" : e.message), ...unmatched].filter(Boolean).join(" ");
-  message.textContent = summary || (Object.keys(e.errors ?? {}).length ? "Please correct the fields marked above." : e.message);
+  if (marked) message.textContent = [marked === 1 ? "Please correct the field marked." : `Please correct the ${marked} fields marked.`, ...unmatched].join(" ");
+  else message.textContent = [e.detail || (unmatched.length ? "" : e.message), ...unmatched].filter(Boolean).join(" ");
 }
 
 export function clearProblem(form, message) {

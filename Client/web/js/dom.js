@@ -17,7 +17,20 @@ export function fill(list, items, render, empty) {
 }
 
 export function emptyRow(tbody, columns, text) {
-  tbody.replaceChildren(el("tr", {}, el("td", { colspan: columns, class: "muted" }, text)));
+  tbody.replaceChildren(el("tr", { class: "empty" }, el("td", { colspan: columns, class: "muted" }, text)));
+}
+
+// On a phone a table becomes a card per row (app.css): each cell carries its column's name, which the card shows
+// beside the value. Kept up to date for every table, whatever screen fills it.
+export function labelTableCells() {
+  const label = (tbody) => {
+    const names = [...tbody.closest("table").querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of tbody.rows) [...row.cells].forEach((cell, i) => { if (names[i]) cell.dataset.label = names[i]; });
+  };
+  for (const tbody of document.querySelectorAll("table.table tbody")) {
+    label(tbody);
+    new MutationObserver(() => label(tbody)).observe(tbody, { childList: true });
+  }
 }
 
 // A <dialog> that resolves true only when the person presses the confirming button.

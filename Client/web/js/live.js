@@ -1,7 +1,7 @@
 // The live feed: what happened, in words; kept across a reload; refreshes the screen it changes.
 import { api, report } from "./api.js";
 import { $, el, fill } from "./dom.js";
-import { shortTime } from "./format.js";
+import { timeWithSeconds } from "./format.js";
 import { me, loadPeople } from "./people.js";
 import { current, refresh } from "./router.js";
 
@@ -30,7 +30,7 @@ export function restoreLive() {
 
 function renderLive() {
   fill($("live-events"), liveItems, (item) => el("li", { "data-stage": stageOf(item.type ?? "") },
-    el("span", { class: "text" }, item.text), el("time", { class: "muted", datetime: item.at }, shortTime(item.at))), "Nothing yet: what happens shows up here.");
+    el("span", { class: "text" }, item.text), el("time", { class: "muted", datetime: item.at }, timeWithSeconds(item.at))), "Nothing yet: what happens shows up here.");
 }
 
 function keepLive(item) {
@@ -80,3 +80,10 @@ export function connectLive() {
   };
   source.addEventListener("message", onEvent);
 }
+
+// On a phone the panel sits above the screen: it folds away to a line.
+$("live-toggle").addEventListener("click", () => {
+  const collapsed = $("live").classList.toggle("collapsed");
+  $("live-toggle").setAttribute("aria-expanded", String(!collapsed));
+  $("live-toggle").textContent = collapsed ? "Show" : "Hide";
+});

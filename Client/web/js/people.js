@@ -31,3 +31,7 @@ export function nameOf(id, known) {
   if (known) return known;
   return people.get(id)?.name ?? (id === me?.id ? me.name : "someone");
 }
+
+// Who can be given tasks (Grains.Interfaces/Roles.cs, IsAssignable): everyone but admins and managers.
+export const ASSIGNABLE_ROLES = ["worker", "accountant"];
+export const assignable = (role) => ASSIGNABLE_ROLES.includes(role);

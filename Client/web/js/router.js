@@ -13,3 +13,11 @@ export function setCurrent(id) {
 export function refresh(view = current) {
   return screens.get(view)?.() ?? Promise.resolve();
 }
+
+// The address of a screen: "#/tasks?status=done" → {view: "tasks", params}; "#/tasks/{id}" → {view: "task", id}.
+export function route() {
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [view, id] = path.split("/");
+  return view === "tasks" && id ? { view: "task", id: decodeURIComponent(id), params: new URLSearchParams(query) }
+    : { view, id: null, params: new URLSearchParams(query) };
+}

@@ -1,7 +1,7 @@
 // A task as every screen lists it (My work, Tasks): its label, assignee by name, prices, and its history on demand.
 import { api, report } from "./api.js";
 import { el, fill } from "./dom.js";
-import { money, time } from "./format.js";
+import { money, time, timeWithSeconds } from "./format.js";
 import { me, learn, nameOf } from "./people.js";
 import { refresh } from "./router.js";
 
@@ -18,7 +18,7 @@ export function taskItem(task) {
   const toggle = el("button", { type: "button", class: "secondary small", "aria-expanded": String(expanded.has(task.id)), "aria-controls": history.id,
     "aria-label": `History of ${label}`, onclick: () => toggleHistory(task.id, toggle, history) }, "History");
   const item = el("li", { "data-task": task.id, class: `task ${task.status}` },
-    el("span", { class: "title" }, label),
+    el("a", { class: "title", href: `#/tasks/${encodeURIComponent(task.id)}` }, label),
     el("span", { class: `badge ${task.status}` }, task.status === "done" ? "done" : "open"),
     el("span", { class: "actions" },
       task.status === "open" && task.assigneeId === me.id
@@ -45,13 +45,13 @@ async function toggleHistory(id, button, list) {
 async function loadHistory(id, list) {
   try {
     const steps = await api("GET", `/api/tasks/${id}/history`);
-    fill(list, steps, (s) => el("li", {}, el("time", { class: "muted", datetime: s.at }, time(s.at)), " ", describeStep(s)), "No history recorded.");
+    fill(list, steps, (s) => el("li", {}, el("time", { class: "muted", datetime: s.at }, timeWithSeconds(s.at)), " ", describeStep(s)), "No history recorded.");
   } catch (e) {
     list.replaceChildren(el("li", { class: "error" }, e.status === 404 ? "History is not available for this task." : e.message));
   }
 }
 
-function describeStep(s) {
+export function describeStep(s) {
   const who = s.assigneeId === me.id ? "you" : nameOf(s.assigneeId, s.assigneeName);
   if (s.kind === "created") return "Created";
   if (s.kind === "assigned") return `Assigned to ${who}${s.fee != null ? `, fee ${money(s.fee)}` : ""}`;
@@ -59,7 +59,7 @@ function describeStep(s) {
   return s.kind;
 }
 
-async function complete(id) {
+export async function complete(id) {
   try {
     await api("POST", `/api/tasks/${id}/complete`);
     await refresh();

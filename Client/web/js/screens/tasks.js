@@ -1,30 +1,55 @@
-// Tasks: create, shuffle (managers and admins), filter, search, page.
+// Tasks: create, shuffle (managers and admins), filter, sort, search, page. The filters live in the address
+// (#/tasks?assignee=me&status=done&sort=fee&q=fence), so a reload or a shared link keeps them.
 import { api, showProblem, clearProblem, report } from "../api.js";
 import { $, el, fill, confirmAction } from "../dom.js";
-import { me, people, nameOf, onPeopleChanged } from "../people.js";
-import { register } from "../router.js";
+import { me, people, nameOf, onPeopleChanged, assignable } from "../people.js";
+import { count } from "../format.js";
+import { register, route } from "../router.js";
 import { taskItem, taskLabel } from "../tasks-shared.js";
 
 const PAGE = 20;
 const taskList = { items: [], next: null };
 
+// Only people who can be given tasks: an admin or a manager never has any.
 function fillAssigneeFilter() {
   const select = $("filter-assignee");
-  const chosen = select.value;
-  const options = [...people.values()].filter((p) => p.id !== me.id).sort((a, b) => a.name.localeCompare(b.name))
+  const chosen = route().view === "tasks" ? route().params.get("assignee") ?? select.value : select.value;
+  const options = [...people.values()].filter((p) => p.id !== me.id && assignable(p.role)).sort((a, b) => a.name.localeCompare(b.name))
     .map((p) => el("option", { value: p.id }, `${p.name} (${p.role})`));
-  select.replaceChildren(el("option", { value: "" }, "Everyone"), el("option", { value: "me" }, "Me"), ...options);
+  select.replaceChildren(el("option", { value: "" }, "Everyone"), assignable(me.role) ? el("option", { value: "me" }, "Me") : null, ...options);
   select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
 }
+
+const FILTERS = ["assignee", "status", "sort", "q"];
+
+// The filters the address names, put into the form (on opening the screen, a reload, a link).
+function filtersFromAddress() {
+  const { params } = route();
+  const form = $("task-filter");
+  for (const key of FILTERS) {
+    const input = form.elements[key];
+    const wanted = params.get(key) ?? (key === "sort" ? "newest" : "");
+    if (input.tagName === "SELECT" && ![...input.options].some((o) => o.value === wanted)) continue;
+    input.value = wanted;
+  }
+}
+
+function filterParams() {
+  const form = new FormData($("task-filter"));
+  const query = new URLSearchParams();
+  for (const key of FILTERS) {
+    const value = String(form.get(key) ?? "").trim();
+    if (value && !(key === "sort" && value === "newest")) query.set(key, value);
+  }
+  return query;
+}
+
+// The address of the list as it is filtered now (the task page's way back).
+export const tasksAddress = () => `#/tasks${filterParams().size ? `?${filterParams()}` : ""}`;
 onPeopleChanged(fillAssigneeFilter);
 
 function taskQuery(after, limit) {
-  const form = new FormData($("task-filter"));
-  const query = new URLSearchParams();
-  for (const key of ["assignee", "status", "q"]) {
-    const value = String(form.get(key) ?? "").trim();
-    if (value) query.set(key, value);
-  }
+  const query = filterParams();
   query.set("limit", String(limit));
   if (after) query.set("after", after);
   return `/api/tasks?${query}`;
@@ -35,6 +60,7 @@ async function refreshTasks() {
   const page = await api("GET", taskQuery(null, Math.min(500, Math.max(PAGE, taskList.items.length))));
   taskList.items = page.items;
   taskList.next = page.next;
+  taskList.total = page.total;
   renderTasks();
 }
 
@@ -45,15 +71,24 @@ async function moreTasks() {
   renderTasks();
 }
 
+const ORDER = { newest: "newest first", fee: "highest fee first", reward: "highest reward first" };
+
 function renderTasks() {
   const q = $("filter-q").value.trim();
   fill($("all-tasks"), taskList.items, (t) => taskItem(t), q ? `No task matches “${q}”.` : "No tasks here yet: create one above.");
-  $("tasks-summary").textContent = taskList.items.length ? `Showing ${taskList.items.length}${taskList.next ? " (more below)" : ""}, newest first.` : "";
+  const total = taskList.total ?? taskList.items.length;
+  const shown = taskList.items.length < total ? `, showing ${taskList.items.length}` : "";
+  $("tasks-summary").textContent = total ? `${count(total, "task")}${shown}, ${ORDER[$("filter-sort").value] ?? ORDER.newest}.` : "";
   $("tasks-more").hidden = !taskList.next;
 }
 
+// A changed filter goes into the address first: the list follows the address.
+let applied = null; // the address whose filters the form holds: a live refresh must not undo what is being typed
+
 function refilter() {
   taskList.items = [];
+  history.replaceState(null, "", tasksAddress());
+  applied = location.hash;
   refreshTasks().catch(report);
 }
 
@@ -61,6 +96,7 @@ let searchTimer = null;
 $("task-filter").addEventListener("submit", (event) => { event.preventDefault(); refilter(); });
 $("filter-assignee").addEventListener("change", refilter);
 $("filter-status").addEventListener("change", refilter);
+$("filter-sort").addEventListener("change", refilter);
 $("filter-q").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(refilter, 300); });
 $("tasks-more").addEventListener("click", () => moreTasks().catch(report));
 
@@ -89,10 +125,11 @@ $("task-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   clearProblem(event.target, $("task-error"));
+  $("task-created").textContent = "";
   try {
     const task = await createTask({ title: form.get("title"), jiraId: form.get("jiraId") || null, description: form.get("description") || null });
     event.target.reset();
-    $("shuffle-result").textContent = `Created “${taskLabel(task)}”, assigned to ${task.assigneeId === me.id ? "you" : nameOf(task.assigneeId, task.assigneeName)}.`;
+    $("task-created").textContent = `Created “${taskLabel(task)}”, assigned to ${task.assigneeId === me.id ? "you" : nameOf(task.assigneeId, task.assigneeName)}.`;
     await refreshTasks();
   } catch (e) {
     showProblem(event.target, $("task-error"), e);
@@ -100,7 +137,9 @@ $("task-form").addEventListener("submit", async (event) => {
 });
 
 $("shuffle").addEventListener("click", async () => {
-  if (!(await confirmAction("Reassign every open task to a random worker? Each assignee is charged the assign fee again.", "Shuffle"))) return;
+  const question = "Reassign every open task at random to someone who can be given tasks: a worker or an accountant (never a manager or an admin)? "
+    + "Each new assignee is charged the assign fee again.";
+  if (!(await confirmAction(question, "Shuffle"))) return;
   try {
     const result = await api("POST", "/api/tasks/shuffle");
     $("shuffle-result").textContent = `${result.reassigned} open task${result.reassigned === 1 ? "" : "s"} reassigned.`;
@@ -110,4 +149,11 @@ $("shuffle").addEventListener("click", async () => {
   }
 });
 
-register("tasks", refreshTasks);
+register("tasks", () => {
+  if (location.hash !== applied) {
+    filtersFromAddress();
+    applied = location.hash;
+    taskList.items = [];
+  }
+  return refreshTasks();
+});
