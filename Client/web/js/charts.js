@@ -64,7 +64,7 @@ export function draw(canvasId, type, labels, datasets, { x = "Day", y = "Dollars
       maintainAspectRatio: false,
       animation: false,
       interaction: { mode: "index", intersect: false },
-      layout: { padding: { top: 8 } },
+      layout: { padding: { top: 8, left: 12, right: 12 } }, // room for the first and last values
       plugins: {
         legend: { position: "bottom" },
         tooltip: tooltip ?? { callbacks: { label: (c) => `${c.dataset.label}: ${money(c.parsed.y)}` } },

@@ -18,19 +18,11 @@ export function restoreLive() {
     liveItems = [];
   }
   renderLive();
-  // A fresh tab has nothing kept: start with the caller's own recent notifications.
-  if (!liveItems.length) {
-    api("GET", "/api/notifications").then((notes) => {
-      if (liveItems.length) return;
-      liveItems = notes.slice(0, 10).map((n) => ({ id: `n:${n.id}`, type: `inbox.${n.kind ?? "notified"}`, at: n.at, text: n.text }));
-      renderLive();
-    }).catch(() => {});
-  }
 }
 
 function renderLive() {
   fill($("live-events"), liveItems, (item) => el("li", { "data-stage": stageOf(item.type ?? "") },
-    el("span", { class: "text" }, item.text), el("time", { class: "muted", datetime: item.at }, timeWithSeconds(item.at))), "Nothing yet: what happens shows up here.");
+    el("span", { class: "text" }, item.text), el("time", { class: "muted", datetime: item.at }, timeWithSeconds(item.at))), "Nothing yet: what happens from now on shows up here as it happens.");
 }
 
 function keepLive(item) {
