@@ -48,6 +48,12 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
                 var current = state.Users[c.UserId];
                 state.Users[c.UserId] = current with { User = current.User with { Role = c.Role } };
                 break;
+            case UserDetailsChanged details:
+                var before = state.Users[details.UserId];
+                state.ByEmail.Remove(before.User.Email.ToLowerInvariant());
+                state.ByEmail[details.Email.ToLowerInvariant()] = details.UserId;
+                state.Users[details.UserId] = before with { User = before.User with { Name = details.Name, Email = details.Email } };
+                break;
             case UserDisabledChanged d:
                 var disabled = state.Users[d.UserId];
                 state.Users[d.UserId] = disabled with { User = disabled.User with { Disabled = d.Disabled } };
@@ -103,6 +109,24 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
             return State.Users[userId].User;
         });
         await TellAsync(w => w.UserChanged(userId), w => w.AssignableChanged());
+        return user;
+    }
+
+    public async Task<UserDto> EditDetails(Guid userId, string? name, string? email)
+    {
+        var errors = NewUserRules.CheckDetails(email, name);
+        if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The user's details are not valid: " + string.Join(", ", errors.Keys) + ".", errors);
+        var user = await Decide(() =>
+        {
+            if (!State.Users.TryGetValue(userId, out var current)) throw new DomainException(DomainError.NotFound, "No such user.");
+            var newEmail = email?.Trim() ?? current.User.Email;
+            var newName = name?.Trim() ?? current.User.Name;
+            if (State.ByEmail.TryGetValue(newEmail.ToLowerInvariant(), out var holder) && holder != userId)
+                throw new DomainException(DomainError.Conflict, $"The email {newEmail} is taken.");
+            if (newEmail != current.User.Email || newName != current.User.Name) Raise(new UserDetailsChanged(userId, newName, newEmail));
+            return State.Users[userId].User;
+        });
+        await TellAsync(w => w.UserChanged(userId));
         return user;
     }
 

@@ -8,7 +8,7 @@ namespace Ates.Storage.Tests;
 /// nothing per append, one commit order that readers follow without gaps, checkpoints that only move forward within an
 /// epoch, dead letters, shared keys.
 /// </summary>
-public abstract class JournalConformance : IAsyncLifetime
+public abstract partial class JournalConformance : IAsyncLifetime
 {
     private readonly List<IJournalStore> _open = [];
 
