@@ -43,8 +43,8 @@ export function showProblem(form, message, e, { conflict } = {}) {
     const note = el("span", { class: "field-error", id: `${form.id}-${input.name}-error` }, text);
     input.setAttribute("aria-describedby", note.id);
     // Under the field, not in its label (the label is the field's name): inside the field's own box where there is one.
-    const field = input.closest(".field");
-    if (field) field.append(note);
+    const box = input.closest(".field");
+    if (box) box.append(note);
     else (input.closest("label") ?? input).after(note);
   }
   if (marked) message.textContent = [marked === 1 ? "Please correct the field marked." : `Please correct the ${marked} fields marked.`, ...unmatched].join(" ");
