@@ -42,7 +42,7 @@ let pending = null;
 function refreshSoon(e) {
   clearTimeout(pending);
   if (e.type?.startsWith("user.")) loadPeople().catch(() => {});
-  // The overview reads every account's log: give bursts of events time to settle.
+  // A burst of events (a shuffle, a day close) refreshes the screen once; the overview asks the most questions, so it waits longest.
   pending = setTimeout(() => refresh().catch(report), current === "analytics" ? 1000 : 150);
 }
 

@@ -12,6 +12,9 @@ import { clusterInWords } from "./cluster.js";
 let expensiveQuery = "period=day"; // a period (day, week, month) or a from–to range
 
 async function refreshAnalytics() {
+  const chosen = $("expensive-range").elements;
+  if (!chosen.from.value) chosen.from.value = daysAgo(6);
+  if (!chosen.to.value) chosen.to.value = daysAgo(0);
   const range = `from=${daysAgo(13)}&to=${daysAgo(0)}`;
   const [summary, days, negatives, cluster] = await Promise.all([
     api("GET", "/api/analytics/summary"), api("GET", `/api/accounting/days?${range}`),
