@@ -36,7 +36,7 @@ public static class GatewaySetup
         });
         builder.Services.AddGatewayErrors();
         builder.Services.AddGatewayAuth();
-        builder.Services.AddSharedKeyRing();
+        builder.Services.AddSharedKeyRing(settings);
         builder.AddAtesTelemetry();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>());
         // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
