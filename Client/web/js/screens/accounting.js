@@ -129,7 +129,7 @@ async function showPerson(id, name) {
   showBalance($("person-now-balance"), (now ?? account).balance);
   $("person-title").textContent = `${name}: balance over time`;
   $("person-csv").href = `/api/accounts/${id}/log?format=csv`;
-  drawBalance("person-chart", log);
+  $("person-chart-empty").hidden = drawBalance("person-chart", log) > 0;
   logRows($("person-log"), log);
 }
 
