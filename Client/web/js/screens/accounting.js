@@ -129,7 +129,9 @@ async function showPerson(id, name) {
   showBalance($("person-now-balance"), (now ?? account).balance);
   $("person-title").textContent = `${name}: balance over time`;
   $("person-csv").href = `/api/accounts/${id}/log?format=csv`;
-  $("person-chart-empty").hidden = drawBalance("person-chart", log) > 0;
+  const drawn = drawBalance("person-chart", log) > 0;
+  $("person-chart-empty").hidden = drawn;
+  $("person-chart").parentElement.hidden = !drawn; // no empty axes: the note says there is nothing yet
   logRows($("person-log"), log);
 }
 

@@ -17,6 +17,7 @@ async function refreshWork() {
   fill($("my-tasks"), mine.items, (t) => taskItem(t), "No open tasks for you. Enjoy it while it lasts.");
   const points = drawBalance("balance-chart", log);
   $("balance-chart-empty").hidden = points > 0;
+  $("balance-chart").parentElement.hidden = points === 0; // no empty $0–$1 axes before the first entry
   fill($("recent"), notes.slice(0, 8), (n) => el("li", {}, el("span", { class: "title" }, n.text), el("time", { class: "muted", datetime: n.at }, time(n.at))),
     "Nothing yet: new tasks and payouts show up here.");
   logRows($("log"), log);
