@@ -19,6 +19,9 @@ public interface IUserRegistryGrain : IGrainWithStringKey
     /// <summary>Sets a new password hash and ends every session of the user but <paramref name="keptSessionId"/>.</summary>
     Task ChangePassword(Guid userId, string passwordHash, Guid? keptSessionId);
 
+    /// <summary>Stores a stronger hash of the same password, unless the password changed since <paramref name="oldHash"/> was read.</summary>
+    Task RehashPassword(Guid userId, string oldHash, string newHash);
+
     /// <summary>Starts a session for a user who has just proved their password; null if the user is disabled or unknown.</summary>
     Task<Guid?> StartSession(Guid userId);
 

@@ -63,6 +63,9 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
                 state.Users[p.UserId] = state.Users[p.UserId] with { PasswordHash = p.PasswordHash };
                 EndSessions(state, p.UserId, p.KeptSessionId);
                 break;
+            case UserPasswordRehashed rehashed:
+                state.Users[rehashed.UserId] = state.Users[rehashed.UserId] with { PasswordHash = rehashed.PasswordHash };
+                break;
             case UserSessionStarted s:
                 // Lapsed sessions go when a new one starts, by the event's own time, so a replay prunes the same ones.
                 foreach (var lapsed in state.Sessions.Where(x => x.Value.StartedAt + SessionLifetime <= Applying.OccurredAt).Select(x => x.Key).ToList())
@@ -152,6 +155,11 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
         });
         await TellAsync(w => w.UserChanged(userId));
     }
+
+    public Task RehashPassword(Guid userId, string oldHash, string newHash) => Decide(() =>
+    {
+        if (State.Users.TryGetValue(userId, out var user) && user.PasswordHash == oldHash) Raise(new UserPasswordRehashed(userId, newHash));
+    });
 
     public Task<Guid?> StartSession(Guid userId)
     {

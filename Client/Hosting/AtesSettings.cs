@@ -29,6 +29,9 @@ public sealed class AtesSettings
 
     public KeyRingSettings KeyRing { get; set; } = new();
 
+    /// <summary>Proxies whose X-Forwarded-* headers are believed, besides loopback: addresses or networks (10.89.0.0/24).</summary>
+    public string[] KnownProxies { get; set; } = [];
+
     public MetricsSettings Metrics { get; set; } = new();
 
     public LiveSettings Live { get; set; } = new();

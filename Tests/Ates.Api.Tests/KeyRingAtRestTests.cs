@@ -21,7 +21,7 @@ public sealed class KeyRingAtRestTests : IDisposable
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
-    private ConfiguredSilo Silo() => new(new Dictionary<string, string?> { ["Ates:DataDirectory"] = _data });
+    private ConfiguredSilo Silo() => new(new Dictionary<string, string?> { ["Ates:DataDirectory"] = _data, ["Ates:SeedDemoUsers"] = "true" });
 
     private List<string> StoredKeys()
     {

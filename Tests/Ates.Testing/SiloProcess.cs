@@ -64,6 +64,8 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         // Every process of a test run shares one key-ring protection file, as a cluster's hosts share a mounted secret.
         start.Environment["Ates__KeyRing__KeyFile"] = SharedKeyFile;
+        // Test processes run as Production; the demo users sign them in unless a test says otherwise.
+        start.Environment["Ates__SeedDemoUsers"] = "true";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         var startedAt = Stopwatch.GetTimestamp();
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}.");
