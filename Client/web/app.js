@@ -104,10 +104,18 @@ $("password-form").addEventListener("submit", async (event) => {
   }
 });
 
-// Where a signed-out browser was going (the Orleans Dashboard sends it here with ?return=/dashboard/): a path on this site only.
+// Where a signed-out browser was going (the Orleans Dashboard sends it here with ?return=/dashboard/): a path on this
+// site only, judged as the browser will read it (a tab or backslash inside "/\t/evil.example" makes another host).
 function returnPath() {
   const target = new URLSearchParams(location.search).get("return");
-  return target && target.startsWith("/") && !target.startsWith("//") && !target.includes("\\") ? target : null;
+  if (!target || !target.startsWith("/")) return null;
+  let url;
+  try {
+    url = new URL(target, location.origin);
+  } catch {
+    return null;
+  }
+  return url.origin === location.origin ? url.pathname + url.search + url.hash : null;
 }
 
 $("signin-form").addEventListener("submit", async (event) => {

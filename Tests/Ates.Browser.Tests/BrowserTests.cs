@@ -308,6 +308,25 @@ public sealed class BrowserTests(DemoSite site) : BrowserTest
         refused!.Status.ShouldBe(403);
     }
 
+    [Theory]
+    [InlineData("/%09/127.0.0.1:5392/x")] // the review's: a tab the browser drops, leaving //127.0.0.1:5392/x
+    [InlineData("/\\evil.example/x")]
+    [InlineData("/%5C%5Cevil.example")]
+    [InlineData("https://evil.example/")]
+    public async Task After_sign_in_a_return_address_on_another_host_is_ignored(string target)
+    {
+        await using var context = await Chrome.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var own = new Uri(site.BaseUrl);
+        await page.GotoAsync($"{site.BaseUrl}/?return={target}");
+        var form = page.Locator("#signin-form");
+        await form.GetByLabel("Email").FillAsync("manager@ates.local");
+        await form.GetByLabel("Password").FillAsync("manager");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Tasks", Exact = true })).ToBeVisibleAsync();
+        new Uri(page.Url).Authority.ShouldBe(own.Authority, $"return={target} must not leave {own.Authority}");
+    }
+
     [Fact]
     public async Task Every_screen_fits_375_pixels_and_the_task_tracker_works_by_keyboard()
     {
