@@ -1,27 +1,22 @@
 using System.Net;
 using System.Net.Mail;
 using System.Net.Sockets;
-using Ates.Grains;
-using Ates.Journal;
 using Ates.Client.Apis;
 using Ates.Client.Hosting;
-using Ates.Storage.Hosting;
-using Ates.Storage.Journal;
 using Ates.Storage.Postgres;
 using Ates.Storage.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
-using Orleans.Dashboard;
-using Orleans.Storage;
 
 namespace Ates.Silo;
 
 public static class SiloSetup
 {
     /// <summary>
-    /// The Orleans silo inside this ASP.NET Core app: the journal (SQLite file by default, PostgreSQL with
-    /// Ates:Storage=Postgres), its log-consistency provider and one journal stream provider per subscription, snapshots
-    /// and reminders in memory, the aTES domain, the Orleans Dashboard, and the users every fresh store needs.
+    /// The Orleans silo inside this ASP.NET Core app: its clustering (one machine, or a cluster on PostgreSQL with
+    /// Ates:Storage=Postgres), Ates on it (<see cref="AtesSiloBuilderExtensions"/>)
+    /// on the journal these settings choose (SQLite file by default, in memory without a data directory, PostgreSQL),
+    /// the integration feed when configured, and the users every fresh store needs.
     /// Bad settings stop the silo at start with a message naming the key.
     /// </summary>
     public static WebApplicationBuilder AddAtesSilo(this WebApplicationBuilder builder)
@@ -37,6 +32,7 @@ public static class SiloSetup
         var siloPort = settings.Orleans.SiloPort ?? FreePort();
         var gatewayPort = settings.Orleans.GatewayPort ?? FreePort();
         var address = AdvertisedAddress(settings.Orleans);
+        var tls = ClusterTls.Certificate(settings, required: onPostgres);
 
         // On PostgreSQL the journal's migrations create the tables and queries of Orleans' ADO.NET providers: open it
         // (and so migrate) before the silo starts joining its cluster.
@@ -52,33 +48,29 @@ public static class SiloSetup
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.Orleans.ClusterId, settings.Orleans.ServiceId));
                 silo.ConfigureEndpoints(address, siloPort, gatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
                 silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
-                silo.AddAdoNetGrainStorage(JournalNames.Snapshots, o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
-                silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
-                silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(JournalNames.Snapshots,
-                    (sp, _) => new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
                 silo.Services.AddOptions<ClusterMembershipOptions>().Configure(Membership).Bind(builder.Configuration.GetSection("Ates:Orleans:Membership"));
             }
             else
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: settings.Orleans.ServiceId, clusterId: settings.Orleans.ClusterId);
-                // Snapshots are a cache of the journal, so memory will do on one silo; reminders are registered at every start.
-                silo.AddMemoryGrainStorage(JournalNames.Snapshots);
-                silo.UseInMemoryReminderService();
             }
-            silo.AddJournal(sp => onPostgres
-                ? PostgresJournal.OpenAsync(new PostgresJournalOptions { ConnectionString = connectionString! }, sp.GetRequiredService<ILogger<PostgresJournal>>())
-                    .GetAwaiter().GetResult()
-                : dataDirectory is null
-                    ? new Storage.Memory.InMemoryJournal()
-                    : SqliteJournal.Open(new SqliteJournalOptions { DataDirectory = dataDirectory }, sp.GetRequiredService<ILogger<SqliteJournal>>()));
-            silo.AddAtesDomain(o =>
-            {
-                o.BusinessTimeZone = settings.BusinessTimeZone;
-                o.Clock = settings.BusinessClock();
-            });
-            foreach (var subscription in DomainSubscriptions.All) silo.AddJournalSubscription(subscription);
+            if (tls is not null) silo.UseClusterTls(tls);
+            silo.AddAtes(sp => onPostgres
+                    ? PostgresJournal.OpenAsync(new PostgresJournalOptions { ConnectionString = connectionString! }, sp.GetRequiredService<ILogger<PostgresJournal>>())
+                        .GetAwaiter().GetResult()
+                    : dataDirectory is null
+                        ? new Storage.Memory.InMemoryJournal()
+                        : SqliteJournal.Open(new SqliteJournalOptions { DataDirectory = dataDirectory }, sp.GetRequiredService<ILogger<SqliteJournal>>()),
+                o =>
+                {
+                    o.PostgresConnectionString = connectionString;
+                    o.Domain = domain =>
+                    {
+                        domain.BusinessTimeZone = settings.BusinessTimeZone;
+                        domain.Clock = settings.BusinessClock();
+                    };
+                });
             if (settings.Integration.EventHubs.Configured) silo.AddIntegrationFeedOnEventHubs(settings.Integration.EventHubs);
-            silo.AddDashboard(o => o.HideTrace = true); // its trace streams every log line to the browser
             if (admin is not null) silo.AddStartupTask(admin.EnsureAsync);
             // Demo users have well-known passwords: seeded unasked only by a developer's embedded run (README's command).
             if (settings.SeedDemoUsers ?? (!onPostgres && builder.Environment.IsDevelopment())) silo.AddStartupTask(DemoUsers.SeedAsync);

@@ -1,24 +1,21 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using Ates.Grains;
 using Ates.Grains.Interfaces;
-using Ates.Journal;
-using Ates.Storage.Hosting;
+using Ates.Silo;
 using Ates.Storage.Journal;
 using Ates.Storage.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Dashboard;
 
 namespace Ates.Bench;
 
 /// <summary>
 /// A silo hosted in the bench process on a generic host (localhost clustering, free ports, logs at Warning on stderr so
-/// the tables on stdout stay clean). <see cref="StartAtesAsync"/> assembles it as Silo/SiloSetup.cs does (journal, snapshots
-/// in memory, in-memory reminders, the domain, one journal stream provider per subscription, the dashboard);
-/// <see cref="StartBareAsync"/> is Orleans with nothing added.
+/// the tables on stdout stay clean). <see cref="StartAtesAsync"/> adds Ates as the Silo host does (AddAtes: journal,
+/// snapshots and reminders in memory, the domain, one journal stream provider per subscription, the dashboard);
+/// <see cref="StartBareAsync"/> and <see cref="StartCustomAsync"/> are the bare-Orleans baselines, Ates left out on purpose.
 /// </summary>
 public sealed class BenchSilo : IAsyncDisposable
 {
@@ -39,25 +36,17 @@ public sealed class BenchSilo : IAsyncDisposable
 
     public IUserRegistryGrain Registry => Grains.GetGrain<IUserRegistryGrain>(Singletons.Key);
 
-    /// <summary>An Ates silo on <paramref name="journal"/>, assembled like Silo/SiloSetup.cs (which needs a web host and its configuration).</summary>
+    /// <summary>An Ates silo on <paramref name="journal"/>, assembled by the Silo host's own AddAtes (without its web host and configuration).</summary>
     /// <param name="subscriptions">False: no journal stream provider (a reference for what the subscriptions cost).</param>
     public static Task<BenchSilo> StartAtesAsync(IJournalStore journal, Action<DomainOptions>? domain = null, Action<ISiloBuilder>? configure = null,
         bool subscriptions = true) =>
         StartAsync(silo =>
         {
-            silo.AddJournal(journal);
-            silo.AddMemoryGrainStorage(JournalNames.Snapshots);
-            silo.UseInMemoryReminderService();
-            silo.AddAtesDomain(o =>
+            silo.AddAtes(journal, o =>
             {
-                o.BusinessTimeZone = "UTC";
-                domain?.Invoke(o);
+                o.Domain = domain;
+                o.Subscriptions = subscriptions;
             });
-            if (subscriptions)
-            {
-                foreach (var subscription in DomainSubscriptions.All) silo.AddJournalSubscription(subscription);
-            }
-            silo.AddDashboard(o => o.HideTrace = true);
             configure?.Invoke(silo);
         }, journal);
 

@@ -55,7 +55,7 @@ public sealed class SharedKeyRing(ISharedKeys store, IXmlEncryptor? encryptor) :
 
 /// <summary>
 /// What encrypts the key ring's secrets at rest: the certificate Ates:KeyRing:Certificate names (a PFX every silo and
-/// frontend shares), else a certificate of our own in Ates:KeyRing:KeyFile (created, mode 0600, when missing; by default
+/// frontend shares), else the cluster's TLS certificate (Ates:Orleans:Tls:Certificate), else a certificate of our own in Ates:KeyRing:KeyFile (created, mode 0600, when missing; by default
 /// in the data directory beside the journal file, never inside it). With PostgreSQL, where several hosts share the ring,
 /// one of the two must be set: a process will not store the ring in plain text.
 /// </summary>
@@ -66,10 +66,14 @@ public static class KeyRingProtection
     public static X509Certificate2? Certificate(AtesSettings settings)
     {
         var ring = settings.KeyRing;
-        if (!string.IsNullOrWhiteSpace(ring.Certificate))
+        // The cluster's TLS certificate, when there is one, is a certificate every process holds already.
+        var (path, password, name) = !string.IsNullOrWhiteSpace(ring.Certificate) ? (ring.Certificate, ring.Password, "Ates:KeyRing:Certificate")
+            : !settings.Orleans.Tls.Disabled && !string.IsNullOrWhiteSpace(settings.Orleans.Tls.Certificate) ? (settings.Orleans.Tls.Certificate, settings.Orleans.Tls.Password, "Ates:Orleans:Tls:Certificate")
+            : (null, null, null);
+        if (path is not null)
         {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(ring.Certificate, ring.Password);
-            if (!certificate.HasPrivateKey) throw new InvalidOperationException($"Ates:KeyRing:Certificate {ring.Certificate} has no private key: the key ring cannot be decrypted with it.");
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+            if (!certificate.HasPrivateKey) throw new InvalidOperationException($"{name} {path} has no private key: the key ring cannot be decrypted with it.");
             return certificate;
         }
         var keyFile = !string.IsNullOrWhiteSpace(ring.KeyFile) ? ring.KeyFile
@@ -79,7 +83,7 @@ public static class KeyRingProtection
         if (settings.OnPostgres)
             throw new InvalidOperationException(
                 "Ates:Storage is Postgres, and the key ring that signs cookies and tokens would be stored in the database in plain text. " +
-                "Set Ates:KeyRing:Certificate (a PFX file every silo and frontend shares, with Ates:KeyRing:Password) " +
+                "Set Ates:KeyRing:Certificate (a PFX file every silo and frontend shares, with Ates:KeyRing:Password; the cluster's Ates:Orleans:Tls:Certificate serves too) " +
                 "or Ates:KeyRing:KeyFile (a path every process can read; created, readable by its owner only, when missing).");
         return null; // the embedded journal in memory: nothing is at rest
     }

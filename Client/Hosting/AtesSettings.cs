@@ -136,6 +136,20 @@ public sealed class OrleansSettings
 
     public string ClusterId { get; set; } = "ates";
     public string ServiceId { get; set; } = "ates";
+
+    public ClusterTlsSettings Tls { get; set; } = new();
+}
+
+/// <summary>Ates:Orleans:Tls: the cluster's certificate for mutual TLS on the silo and gateway ports (<see cref="ClusterTls"/>).</summary>
+public sealed class ClusterTlsSettings
+{
+    /// <summary>A PFX file every silo and frontend of the cluster shares.</summary>
+    public string? Certificate { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>No TLS on the Orleans ports: for a single trusted host only.</summary>
+    public bool Disabled { get; set; }
 }
 
 /// <summary>The machine's clock moved by Ates:ClockOffset (durations and timers are the machine's).</summary>

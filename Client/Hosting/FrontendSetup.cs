@@ -26,6 +26,7 @@ public static class FrontendSetup
                 "table. With the embedded journal the silo serves the web client itself (dotnet run --project Silo).");
         }
         var connectionString = AtesSettings.PostgresConnectionString(builder.Configuration);
+        var tls = ClusterTls.Certificate(settings, required: true);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services.AddHostedService<JournalOpenedFirst>();
@@ -34,6 +35,7 @@ public static class FrontendSetup
             client.AddActivityPropagation();
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.Orleans.ClusterId, settings.Orleans.ServiceId));
             client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (AtesSettings.PostgresInvariant, connectionString));
+            if (tls is not null) client.UseClusterTls(tls);
             // New silos are found within seconds; a gateway that drops is left at once and the others carry on.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             // A request whose silo died mid-call is answered within 2 s (a 503 with Retry-After, which a client retries with

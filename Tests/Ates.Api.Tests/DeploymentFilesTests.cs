@@ -41,7 +41,8 @@ public sealed class DeploymentFilesTests(AtesApi api) : IClassFixture<AtesApi>
             environment["Ates__BootstrapAdmin__Password"].ShouldStartWith("${ATES_ADMIN_PASSWORD:?");
             // The proxy in front is believed, by its fixed address; the key ring is encrypted by the mounted cluster certificate.
             environment["Ates__KnownProxies__0"].ShouldBe((string)Map(Map(Map(services["nginx"])["networks"])["default"])["ipv4_address"]);
-            environment["Ates__KeyRing__Certificate"].ShouldBe("/run/secrets/ates-cluster");
+            environment["Ates__Orleans__Tls__Certificate"].ShouldBe("/run/secrets/ates-cluster", "mutual TLS on the Orleans ports; it encrypts the key ring too");
+            environment["Ates__Orleans__Tls__Password"].ShouldStartWith("${ATES_CLUSTER_PASSWORD:?");
             List(silo["secrets"]).Cast<string>().ShouldContain("ates-cluster");
             port = PortOf(environment["ASPNETCORE_URLS"]);
             var health = string.Join(" ", List(Map(silo["healthcheck"])["test"]).Cast<string>());
@@ -110,7 +111,14 @@ public sealed class DeploymentFilesTests(AtesApi api) : IClassFixture<AtesApi>
     public async Task The_kubernetes_manifests_probe_real_routes_read_real_settings_and_take_secrets_by_reference()
     {
         var documents = YamlDocuments(Path.Combine(Docker, "k8s", "ates.yaml"));
-        documents.Select(d => (string)d["kind"]).ShouldBe(["ConfigMap", "Service", "Service", "StatefulSet", "PodDisruptionBudget"], ignoreOrder: true);
+        documents.Select(d => (string)d["kind"]).ShouldBe(["ConfigMap", "Service", "Service", "StatefulSet", "PodDisruptionBudget", "NetworkPolicy"], ignoreOrder: true);
+        // The Orleans ports admit silos only; the web port anyone the ingress sends.
+        var policy = Map(documents.Single(d => (string)d["kind"] == "NetworkPolicy")["spec"]);
+        var rules = List(policy["ingress"]).Select(Map).ToList();
+        var orleans = rules.Single(r => r.ContainsKey("from"));
+        List(orleans["ports"]).Select(p => Map(p)["port"].ToString()).ShouldBe(["11111", "30000"]);
+        Map(Map(List(orleans["from"]).Select(Map).Single()["podSelector"])["matchLabels"])["app"].ShouldBe("ates-silo");
+        rules.Single(r => !r.ContainsKey("from"))["ports"].ShouldNotBeNull();
         foreach (var key in Map(documents.Single(d => (string)d["kind"] == "ConfigMap")["data"]).Keys) KnownSetting(key).ShouldBeTrue(key);
 
         var pod = Map(Map(Map(documents.Single(d => (string)d["kind"] == "StatefulSet")["spec"])["template"])["spec"]);

@@ -181,8 +181,15 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void Postgres_without_a_key_ring_certificate_or_key_file_stops_the_silo_rather_than_store_the_keys_in_plain_text()
     {
-        StartFailure(new() { ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = "Host=127.0.0.1;Port=1;Username=x;Database=x" })
-            .ShouldContain("Set Ates:KeyRing:Certificate (a PFX file every silo and frontend shares, with Ates:KeyRing:Password) or Ates:KeyRing:KeyFile");
+        StartFailure(new() { ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = "Host=127.0.0.1;Port=1;Username=x;Database=x", ["Ates:Orleans:Tls:Disabled"] = "true" })
+            .ShouldContain("would be stored in the database in plain text. Set Ates:KeyRing:Certificate");
+    }
+
+    [Fact]
+    public void Postgres_without_a_cluster_certificate_stops_the_silo_rather_than_open_its_orleans_ports_to_anyone()
+    {
+        StartFailure(new() { ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = "Host=127.0.0.1;Port=1;Username=x;Database=x", ["Ates:KeyRing:KeyFile"] = "/tmp/unused.pfx" })
+            .ShouldContain("Set Ates:Orleans:Tls:Certificate to the cluster's PFX");
     }
 
     private sealed class DeletedAtEnd(string path) : IDisposable
@@ -209,6 +216,7 @@ public sealed class StartupConfigurationTests
             ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = database,
             ["Ates:BootstrapAdmin:Email"] = Email, ["Ates:BootstrapAdmin:Password"] = Password,
             ["Ates:KeyRing:KeyFile"] = keyFile,
+            ["Ates:Orleans:Tls:Disabled"] = "true", // one process on loopback: the one trusted host the setting is for
         };
         Guid taskId;
         await using (var first = new ConfiguredSilo(settings))

@@ -81,6 +81,47 @@ public abstract class BrowserTest : IAsyncLifetime
         widths[0].ShouldBeLessThanOrEqualTo(widths[1], $"the page is {widths[0]} px wide in a {widths[1]} px window");
     }
 
+    /// <summary>
+    /// Everything fits a phone: the page does not scroll sideways and every control shown (button, field, link) lies
+    /// inside the window, so none is out of reach.
+    /// </summary>
+    protected static async Task FitsTheWindowAsync(IPage page)
+    {
+        var outside = await page.EvaluateAsync<string[]>("""
+            () => {
+              const width = innerWidth, found = [];
+              if (document.scrollingElement.scrollWidth > width) found.push(`the page is ${document.scrollingElement.scrollWidth} px wide`);
+              for (const c of document.querySelectorAll("button, select, input, textarea, a[href]")) {
+                const r = c.getBoundingClientRect();
+                if (!r.width || !r.height) continue; // not shown
+                if (r.left < -0.5 || r.right > width + 0.5)
+                  found.push(`${c.tagName.toLowerCase()} "${(c.getAttribute("aria-label") || c.textContent || c.name || "").trim().slice(0, 40)}" at ${Math.round(r.left)}–${Math.round(r.right)} px`);
+              }
+              return found;
+            }
+            """);
+        outside.ShouldBeEmpty($"in a {page.ViewportSize?.Width} px window");
+    }
+
+    /// <summary>How many rows the header's parts (title, sections, name and buttons) take.</summary>
+    protected static Task<int> HeaderRowsAsync(IPage page) => page.EvaluateAsync<int>("""
+        () => {
+          const middles = [...document.querySelectorAll("header.top h1, header.top nav button, header.top .who > *")]
+            .map((e) => e.getBoundingClientRect()).filter((r) => r.width && r.height).map((r) => r.top + r.height / 2).sort((a, b) => a - b);
+          return middles.reduce((rows, y) => (rows.length && y - rows[rows.length - 1] < 12 ? rows : [...rows, y]), []).length;
+        }
+        """);
+
+    /// <summary>Fetches a link of the page with the page's own cookie, as a click on it would: status, content type, first line.</summary>
+    protected static async Task<(int Status, string ContentType, string FirstLine)> DownloadAsync(IPage page, ILocator link)
+    {
+        var href = await link.GetAttributeAsync("href");
+        href.ShouldNotBeNullOrEmpty();
+        var answer = await page.EvaluateAsync<string[]>(
+            "async (href) => { const r = await fetch(href); return [String(r.status), r.headers.get('content-type') ?? '', (await r.text()).split('\\n')[0]]; }", href);
+        return (int.Parse(answer[0], System.Globalization.CultureInfo.InvariantCulture), answer[1], answer[2]);
+    }
+
     /// <summary>How many points the first data set of the Chart.js chart on <paramref name="canvas"/> has, once it has at least <paramref name="atLeast"/>.</summary>
     protected static async Task<int> ChartPointsAsync(IPage page, string canvas, int atLeast = 1, int dataset = 0)
     {

@@ -89,6 +89,21 @@ public sealed class CloseDayTests(YesterdaySite site) : BrowserTest, IClassFixtu
         await Expect(row).ToContainTextAsync("closed");
         await Expect(row.Locator("td").Nth(4)).ToHaveTextAsync($"${earned}");
         await Expect(admin.Locator("#accounts tr", new() { HasText = site.WorkerName })).ToContainTextAsync("$0");
+        // A day with payouts: the chart shows them beside fees and rewards.
+        var series = await admin.EvaluateAsync<string[]>("() => Chart.getChart(document.getElementById('days-chart')).data.datasets.map(d => d.label)");
+        series.ShouldContain("Payouts");
         await ShotAsync(admin, "admin-close-day");
+
+        // The worker paid: a payout reads as money paid out to them, not as a red loss.
+        foreach (var width in new[] { 1280, 375 })
+        {
+            var worker = await OpenSignedInAsync(site.BaseUrl, "worker1@ates.local", "worker1", width, 800);
+            var payout = worker.Locator("#log tr[data-kind=payout] td").Nth(2);
+            await Expect(payout).ToHaveTextAsync($"Paid out ${earned}");
+            await Expect(payout).ToHaveClassAsync("payout");
+            await Expect(worker.Locator("#log tr[data-kind=payout]")).Not.ToContainTextAsync("−");
+            await ShotAsync(worker, $"my-work-payout-{width}");
+            await worker.Context.CloseAsync();
+        }
     }
 }

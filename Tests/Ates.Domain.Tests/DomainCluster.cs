@@ -1,11 +1,10 @@
 using Ates.Client.Apis;
-using Ates.Storage.Hosting;
+using Ates.Silo;
 using Ates.Storage.Journal;
 using Ates.Storage.Memory;
 using Ates.Storage.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace Ates.Domain.Tests;
@@ -62,17 +61,18 @@ public sealed class DomainCluster : IAsyncDisposable
         builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
         builder.ConfigureSilo((_, siloBuilder) =>
         {
-            siloBuilder.AddMemoryGrainStorage(JournalNames.Snapshots);
-            siloBuilder.UseInMemoryReminderService();
-            siloBuilder.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(100));
-            siloBuilder.AddJournal(journal);
-            siloBuilder.AddAtesDomain(o =>
+            // As the Silo host assembles it, without the dashboard (nobody looks at a test cluster's).
+            siloBuilder.AddAtes(journal, o =>
             {
-                o.Clock = clock ?? TimeProvider.System;
-                o.DayCloseCheckPeriod = TimeSpan.FromMilliseconds(200);
-                domain?.Invoke(o);
+                o.Dashboard = false;
+                o.Domain = d =>
+                {
+                    d.Clock = clock ?? TimeProvider.System;
+                    d.DayCloseCheckPeriod = TimeSpan.FromMilliseconds(200);
+                    domain?.Invoke(d);
+                };
             });
-            foreach (var name in DomainSubscriptions.All) siloBuilder.AddJournalSubscription(name);
+            siloBuilder.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromMilliseconds(100));
             if (seed is { } s) siloBuilder.ConfigureServices(services => services.AddSingleton(new RandomSource(new Random(s))));
             silo?.Invoke(siloBuilder);
         });

@@ -64,6 +64,9 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         // Every process of a test run shares one key-ring protection file, as a cluster's hosts share a mounted secret.
         start.Environment["Ates__KeyRing__KeyFile"] = SharedKeyFile;
+        // ... and one cluster certificate: every Orleans port of a test run's processes speaks mutual TLS.
+        start.Environment["Ates__Orleans__Tls__Certificate"] = TestCertificates.Cluster.Path;
+        start.Environment["Ates__Orleans__Tls__Password"] = TestCertificates.Cluster.Password;
         // Test processes run as Production; the demo users sign them in unless a test says otherwise.
         start.Environment["Ates__SeedDemoUsers"] = "true";
         foreach (var (key, value) in environment) start.Environment[key] = value;
@@ -186,6 +189,7 @@ public sealed class SiloProcess : IAsyncDisposable
             }
         }
         File.Delete(SharedKeyFile);
+        TestCertificates.DeleteAll();
     };
 
     public async ValueTask DisposeAsync()
