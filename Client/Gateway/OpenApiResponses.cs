@@ -44,12 +44,15 @@ public static class OpenApiConventions
 /// Puts in each operation what the gateway answers besides success, read from the metadata the route itself runs
 /// with, so the document cannot drift from the routes: its authorization policy (security, 401, and 403 naming the
 /// roles that may), the body it reads (413, 415), its parameters (400 naming each wrong field, 404 for an id that
-/// names nothing), its rate limit (429) and the cluster behind every route (503). Every refusal is problem+json.
+/// names nothing), its rate limit (429), the cross-site check on changes (403) and the cluster behind every route (503).
+/// Every refusal is problem+json.
 /// </summary>
 internal sealed class OpenApiResponses : IOpenApiOperationTransformer
 {
     public const string BearerScheme = "bearer";
     public const string CookieScheme = "cookie";
+
+    public const string AnotherSite = "Refused too when a page of another site sent it (Origin or Sec-Fetch-Site).";
 
     public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
@@ -87,6 +90,12 @@ internal sealed class OpenApiResponses : IOpenApiOperationTransformer
             Add(operation, "429", $"Too many sign-in attempts from this address ({Auth.SignInsPerMinute} a minute); Retry-After says when to try again.", problem, retryAfter: true);
         foreach (var refusal in metadata.OfType<Refusal>())
             Add(operation, refusal.Status.ToString(System.Globalization.CultureInfo.InvariantCulture), refusal.Description, refusal.Status == 400 ? validation : problem, replace: true);
+        // BrowserDefenses: a change that a page of another site started is refused, whatever the route.
+        if (!HttpMethods.IsGet(context.Description.HttpMethod ?? "GET"))
+        {
+            if (operation.Responses.TryGetValue("403", out var forbidden) && forbidden is OpenApiResponse refused) refused.Description += " " + AnotherSite;
+            else Add(operation, "403", AnotherSite, problem);
+        }
         Add(operation, "503", "Part of the cluster or its database is not answering for a moment; Retry-After says when to try again.", problem, retryAfter: true);
     }
 

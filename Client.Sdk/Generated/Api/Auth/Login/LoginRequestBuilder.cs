@@ -42,6 +42,7 @@ namespace Ates.Client.Sdk.Api.Auth.Login
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Ates.Client.Sdk.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Ates.Client.Sdk.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::Ates.Client.Sdk.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Ates.Client.Sdk.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::Ates.Client.Sdk.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Ates.Client.Sdk.Models.ProblemDetails">When receiving a 429 status code</exception>
@@ -61,6 +62,7 @@ namespace Ates.Client.Sdk.Api.Auth.Login
             {
                 { "400", global::Ates.Client.Sdk.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Ates.Client.Sdk.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::Ates.Client.Sdk.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::Ates.Client.Sdk.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::Ates.Client.Sdk.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Ates.Client.Sdk.Models.ProblemDetails.CreateFromDiscriminatorValue },
