@@ -46,7 +46,16 @@ public sealed record TaskStepDto(
 [GenerateSerializer, Immutable, Alias("ates.task-page")]
 public sealed record TaskPage(
     [property: Id(0)] IReadOnlyList<TaskDto> Items,
-    [property: Id(1)] string? Next);
+    [property: Id(1)] string? Next,
+    [property: Id(2)] long Total);
+
+/// <summary>How a task listing sorts: newest first, or the highest assign fee or reward first (newest first on a tie).</summary>
+public static class TaskSorts
+{
+    public const string Newest = "newest";
+    public const string Fee = "fee";
+    public const string Reward = "reward";
+}
 
 [GenerateSerializer, Immutable, Alias("ates.new-task")]
 public sealed record NewTask(

@@ -10,11 +10,17 @@ public interface IUserRegistryGrain : IGrainWithStringKey
 
     Task<UserDto> ChangeRole(Guid userId, string role);
 
+    /// <summary>Changes a user's name, email or both (null leaves one as it is); another user's email is a conflict.</summary>
+    Task<UserDto> EditDetails(Guid userId, string? name, string? email);
+
     /// <summary>Disables or enables a user; disabling ends every session of theirs. Nobody disables themselves.</summary>
     Task<UserDto> SetDisabled(Guid actorId, Guid userId, bool disabled);
 
     /// <summary>Sets a new password hash and ends every session of the user but <paramref name="keptSessionId"/>.</summary>
     Task ChangePassword(Guid userId, string passwordHash, Guid? keptSessionId);
+
+    /// <summary>Stores a stronger hash of the same password, unless the password changed since <paramref name="oldHash"/> was read.</summary>
+    Task RehashPassword(Guid userId, string oldHash, string newHash);
 
     /// <summary>Starts a session for a user who has just proved their password; null if the user is disabled or unknown.</summary>
     Task<Guid?> StartSession(Guid userId);
@@ -69,7 +75,8 @@ public interface ITaskGrain : IGrainWithGuidKey
 public interface ITaskBoardGrain : IGrainWithStringKey
 {
     /// <param name="query">Words that must all appear, in any case, in the title or the Jira id.</param>
-    Task<TaskPage> List(Guid? assigneeId, string? status, string? query, int limit, string? after);
+    /// <param name="sort">One of <see cref="TaskSorts"/>; null is newest first.</param>
+    Task<TaskPage> List(Guid? assigneeId, string? status, string? query, int limit, string? after, string? sort);
 
     /// <summary>Reassigns every open task to a uniformly random assignable user (managers and admins only).</summary>
     /// <remarks>A hundred thousand open tasks take longer than Orleans' default 30 s response timeout.</remarks>
@@ -101,6 +108,10 @@ public interface IAccountGrain : IGrainWithGuidKey
     /// <summary>The entries that count as of <paramref name="at"/>, newest first, each with the balance after it as of then.</summary>
     [ReadOnly]
     Task<IReadOnlyList<EntryDto>> LogAt(DateTimeOffset at, DateOnly? from, DateOnly? to);
+
+    /// <summary>The balance as of each of these moments (by the same rule as <see cref="GetAt"/>), in the order given.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<decimal>> BalancesAt(IReadOnlyList<DateTimeOffset> moments);
 
     /// <summary>Pays out the balance as of the end of <paramref name="date"/> when it is positive; once per day, whatever happens.</summary>
     Task<PayoutResult> PayOut(DateOnly date);

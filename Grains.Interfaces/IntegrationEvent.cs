@@ -7,7 +7,7 @@ namespace Ates.Grains.Interfaces;
 /// <summary>
 /// A journal event in its public form, as the integration feed publishes it to other systems: at least once, in order
 /// per journal stream, so a consumer drops what it has seen by <see cref="EventId"/> (also the Event Hubs message id).
-/// <see cref="Data"/> is the event's JSON as in <c>schemas/</c>, without password hashes.
+/// <see cref="Data"/> is the event's JSON as in <c>schemas/</c>, with only the fields <see cref="PublicEvent"/> lists.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ates.integration-event")]
 public sealed record IntegrationEvent(
@@ -33,11 +33,32 @@ public static class IntegrationFeed
     public const string Namespace = "ates.events";
 }
 
-/// <summary>What of an event may leave the silos (the integration feed, /api/events, the live feed): all but password hashes.</summary>
+/// <summary>
+/// What of an event may leave the silos (the integration feed, /api/events): only the event types below, and of each
+/// only the fields listed. Everything else stays inside: sessions and their ids, password hashes, emails, and the
+/// consumers' own bookkeeping. A new event type or field is private until it is added here.
+/// </summary>
 public static class PublicEvent
 {
-    public static JsonNode? Data(JournalEvent e)
+    public static readonly IReadOnlyDictionary<string, string[]> Fields = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
+        ["task.created"] = ["taskId", "title", "jiraId", "description", "assignFee", "reward", "createdBy"],
+        ["task.assigned"] = ["taskId", "assigneeId", "previousAssigneeId", "assignFee", "reason", "shuffleId", "title", "jiraId"],
+        ["task.completed"] = ["taskId", "assigneeId", "reward", "title", "jiraId"],
+        ["ledger.entry-recorded"] = ["entryId", "accountId", "kind", "amount", "balanceAfter", "taskId", "description", "at", "payoutDate"],
+        ["billing-day.closed"] = ["date", "paidOut", "accountsPaid"],
+        ["user.registered"] = ["userId", "name", "role"],
+        ["user.role-changed"] = ["userId", "role"],
+        ["user.disabled-changed"] = ["userId", "disabled"],
+        ["user.details-changed"] = ["userId", "name"],
+    };
+
+    public static bool IsPublished(string type) => Fields.ContainsKey(type);
+
+    /// <summary>The event's listed fields; null for an event that is not published (or not JSON).</summary>
+    public static JsonObject? Data(JournalEvent e)
+    {
+        if (!Fields.TryGetValue(e.Type, out var allowed)) return null;
         JsonNode? data;
         try
         {
@@ -47,13 +68,17 @@ public static class PublicEvent
         {
             return null;
         }
-        if (data is JsonObject fields) fields.Remove("passwordHash");
-        return data;
+        if (data is not JsonObject fields) return null;
+        var published = new JsonObject();
+        foreach (var name in allowed)
+            if (fields.TryGetPropertyValue(name, out var value)) published[name] = value?.DeepClone();
+        return published;
     }
 
-    public static IntegrationEvent ForIntegration(JournalEvent e) =>
-        new(e.EventId, e.Type, e.Version, e.StreamId, e.StreamVersion, e.Position.ToString(), e.Metadata.OccurredAt, e.Metadata.CorrelationId,
-            Data(e)?.ToJsonString() ?? "null");
+    /// <summary>The event as the integration feed publishes it; null for one that is not published.</summary>
+    public static IntegrationEvent? ForIntegration(JournalEvent e) => Data(e) is { } data
+        ? new(e.EventId, e.Type, e.Version, e.StreamId, e.StreamVersion, e.Position.ToString(), e.Metadata.OccurredAt, e.Metadata.CorrelationId, data.ToJsonString())
+        : null;
 }
 
 /// <summary>

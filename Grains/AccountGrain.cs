@@ -147,13 +147,27 @@ public sealed class AccountGrain : SubscriberGrain<AccountState, LedgerEntryReco
     private async Task<List<LedgerEntryRecorded>> AsOfAsync(DateTimeOffset at)
     {
         if (at > Calendar.Now.AddMinutes(1)) throw DomainException.Invalid("at", "That moment lies in the future; a balance is known up to now.");
-        var all = State.Recent.Count == State.EntryCount ? State.Recent : await WholeLedgerAsync();
         decimal balance = 0;
+        return (await CountingOrderAsync())
+            .TakeWhile(x => x.CountsFrom <= at)
+            .Select(x => x.Entry with { BalanceAfter = balance += x.Entry.Amount })
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<decimal>> BalancesAt(IReadOnlyList<DateTimeOffset> moments)
+    {
+        var ordered = await CountingOrderAsync();
+        return moments.Select(at => ordered.TakeWhile(x => x.CountsFrom <= at).Sum(x => x.Entry.Amount)).ToList();
+    }
+
+    /// <summary>Every entry in the order it counts: from its task event's time, a payout from the end of the day it paid.</summary>
+    private async Task<List<(LedgerEntryRecorded Entry, DateTimeOffset CountsFrom)>> CountingOrderAsync()
+    {
+        var all = State.Recent.Count == State.EntryCount ? State.Recent : await WholeLedgerAsync();
         return all
             .Select((e, order) => (Entry: e, Order: order, CountsFrom: e.PayoutDate is { } paid ? Calendar.StartOf(paid.AddDays(1)) : e.At))
-            .Where(x => x.CountsFrom <= at)
             .OrderBy(x => x.CountsFrom).ThenBy(x => x.Order)
-            .Select(x => x.Entry with { BalanceAfter = balance += x.Entry.Amount })
+            .Select(x => (x.Entry, x.CountsFrom))
             .ToList();
     }
 

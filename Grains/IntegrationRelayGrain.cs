@@ -30,11 +30,12 @@ public sealed class IntegrationRelayGrain : Grain, IStreamSubscriptionObserver, 
         var provider = this.GetStreamProvider(IntegrationFeed.Provider);
         foreach (var e in events)
         {
+            if (PublicEvent.ForIntegration(e) is not { } published) continue; // sessions, passwords, bookkeeping: never published
             var stream = provider.GetStream<IntegrationEvent>(StreamId.Create(IntegrationFeed.Namespace, e.StreamId));
             using var span = AtesTelemetry.Source.StartActivity("integration publish", System.Diagnostics.ActivityKind.Producer);
             span?.SetTag("ates.event_id", e.EventId);
             span?.SetTag("ates.stream", e.StreamId);
-            await stream.OnNextAsync(PublicEvent.ForIntegration(e)); // one at a time: the provider keeps the order of one stream
+            await stream.OnNextAsync(published); // one at a time: the provider keeps the order of one stream
             span?.SetTag("ates.published", true); // the provider took it
             AtesTelemetry.IntegrationPublished.Add(1);
         }

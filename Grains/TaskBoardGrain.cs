@@ -44,24 +44,41 @@ public sealed class TaskBoardGrain(IEventJournal journal, IReadModelStore rows, 
         return Task.CompletedTask;
     }
 
-    public async Task<TaskPage> List(Guid? assigneeId, string? status, string? query, int limit, string? after)
+    public async Task<TaskPage> List(Guid? assigneeId, string? status, string? query, int limit, string? after, string? sort)
     {
         if (query is { Length: > 200 }) throw DomainException.Invalid("q", "The search is at most 200 characters.");
         var words = (query ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(w => w.ToLowerInvariant()).Distinct().ToList();
         if (limit is < 1 or > 500) throw DomainException.Invalid("limit", "The limit is between 1 and 500.");
         if (status is not (null or TaskStatuses.Open or TaskStatuses.Done)) throw DomainException.Invalid("status", "The status is open or done.");
-        long? cursor = null;
-        if (after is not null)
+        var order = sort switch
         {
-            if (!long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)) throw DomainException.Invalid("after", "Not a cursor this API returned.");
-            cursor = parsed;
-        }
+            null or TaskSorts.Newest => ReadOrder.Seq,
+            TaskSorts.Fee => ReadOrder.RankA,
+            TaskSorts.Reward => ReadOrder.RankB,
+            _ => throw DomainException.Invalid("sort", "The sort is newest, fee or reward."),
+        };
+        var (before, beforeRank) = after is null ? (null, null) : Cursor(after, order);
 
         await CaughtUpAsync();
-        // Newest first; the cursor is the creation's journal position of the last task on the previous page.
-        var page = await rows.QueryAsync(new ReadQuery(TaskBoardRows.Model, assigneeId?.ToString("N"), status, words, cursor, limit + 1));
-        var next = page.Count > limit ? page[limit - 1].Seq.ToString(CultureInfo.InvariantCulture) : null;
-        return new TaskPage(page.Take(limit).Select(TaskBoardRows.Task).ToList(), next);
+        // The cursor is the last task of the previous page: its creation's journal position, and its fee or reward when sorting by one.
+        var filter = new ReadQuery(TaskBoardRows.Model, assigneeId?.ToString("N"), status, words, before, limit + 1, order, beforeRank);
+        var page = await rows.QueryAsync(filter);
+        var total = await rows.CountAsync(filter);
+        var next = page.Count > limit ? CursorOf(page[limit - 1], filter) : null;
+        return new TaskPage(page.Take(limit).Select(TaskBoardRows.Task).ToList(), next, total);
+    }
+
+    private static string CursorOf(ReadRow last, ReadQuery query) => query.Order == ReadOrder.Seq
+        ? last.Seq.ToString(CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{query.RankOf(last)}_{last.Seq}");
+
+    private static (long?, decimal?) Cursor(string after, ReadOrder order)
+    {
+        var parts = after.Split('_');
+        if (order == ReadOrder.Seq && parts.Length == 1 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)) return (seq, null);
+        if (order != ReadOrder.Seq && parts.Length == 2 && decimal.TryParse(parts[0], NumberStyles.Number, CultureInfo.InvariantCulture, out var rank)
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var rankSeq)) return (rankSeq, rank);
+        throw DomainException.Invalid("after", "Not a cursor this API returned for this sort.");
     }
 
     public async Task<int> Shuffle(Guid actorId)

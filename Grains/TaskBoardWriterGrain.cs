@@ -88,7 +88,7 @@ public static class TaskBoardRows
     /// <param name="seq">The journal position of the task's creation: newest first, and the paging cursor.</param>
     public static ReadRow Row(TaskDto task, long version, long seq) =>
         new(Model, Key(task.Id), version, seq, task.AssigneeId == Guid.Empty ? null : task.AssigneeId.ToString("N"), task.Status,
-            SearchText(task.Title, task.JiraId), JsonSerializer.SerializeToUtf8Bytes(task, Json));
+            SearchText(task.Title, task.JiraId), JsonSerializer.SerializeToUtf8Bytes(task, Json), task.AssignFee, task.Reward);
 
     public static TaskDto Task(ReadRow row) => JsonSerializer.Deserialize<TaskDto>(row.Data, Json)!;
 

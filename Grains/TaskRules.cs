@@ -14,6 +14,7 @@ public static partial class TaskRules
         var errors = new Dictionary<string, string[]>();
         var title = task.Title?.Trim() ?? "";
         if (title.Length == 0) errors["title"] = ["The title is required."];
+        else if (!TextRules.IsVisible(title)) errors["title"] = ["The title has no visible characters (only spaces or invisible ones such as zero-width spaces)."];
         else if (title.Length > MaxTitle) errors["title"] = [$"The title is at most {MaxTitle} characters."];
         else if (title.Contains('[') || title.Contains(']')) errors["title"] = ["The title may not contain '[' or ']'; put the Jira id in jiraId."];
 

@@ -48,6 +48,12 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
                 var current = state.Users[c.UserId];
                 state.Users[c.UserId] = current with { User = current.User with { Role = c.Role } };
                 break;
+            case UserDetailsChanged details:
+                var before = state.Users[details.UserId];
+                state.ByEmail.Remove(before.User.Email.ToLowerInvariant());
+                state.ByEmail[details.Email.ToLowerInvariant()] = details.UserId;
+                state.Users[details.UserId] = before with { User = before.User with { Name = details.Name, Email = details.Email } };
+                break;
             case UserDisabledChanged d:
                 var disabled = state.Users[d.UserId];
                 state.Users[d.UserId] = disabled with { User = disabled.User with { Disabled = d.Disabled } };
@@ -56,6 +62,9 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
             case UserPasswordChanged p:
                 state.Users[p.UserId] = state.Users[p.UserId] with { PasswordHash = p.PasswordHash };
                 EndSessions(state, p.UserId, p.KeptSessionId);
+                break;
+            case UserPasswordRehashed rehashed:
+                state.Users[rehashed.UserId] = state.Users[rehashed.UserId] with { PasswordHash = rehashed.PasswordHash };
                 break;
             case UserSessionStarted s:
                 // Lapsed sessions go when a new one starts, by the event's own time, so a replay prunes the same ones.
@@ -106,6 +115,24 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
         return user;
     }
 
+    public async Task<UserDto> EditDetails(Guid userId, string? name, string? email)
+    {
+        var errors = NewUserRules.CheckDetails(email, name);
+        if (errors.Count > 0) throw new DomainException(DomainError.Invalid, "The user's details are not valid: " + string.Join(", ", errors.Keys) + ".", errors);
+        var user = await Decide(() =>
+        {
+            if (!State.Users.TryGetValue(userId, out var current)) throw new DomainException(DomainError.NotFound, "No such user.");
+            var newEmail = email?.Trim() ?? current.User.Email;
+            var newName = name?.Trim() ?? current.User.Name;
+            if (State.ByEmail.TryGetValue(newEmail.ToLowerInvariant(), out var holder) && holder != userId)
+                throw new DomainException(DomainError.Conflict, $"The email {newEmail} is taken.");
+            if (newEmail != current.User.Email || newName != current.User.Name) Raise(new UserDetailsChanged(userId, newName, newEmail));
+            return State.Users[userId].User;
+        });
+        await TellAsync(w => w.UserChanged(userId));
+        return user;
+    }
+
     public async Task<UserDto> SetDisabled(Guid actorId, Guid userId, bool disabled)
     {
         if (actorId == userId && disabled) throw new DomainException(DomainError.Conflict, "You cannot disable yourself; ask another admin.");
@@ -128,6 +155,11 @@ public sealed class UserRegistryGrain(ILogger<UserRegistryGrain> logger) : Event
         });
         await TellAsync(w => w.UserChanged(userId));
     }
+
+    public Task RehashPassword(Guid userId, string oldHash, string newHash) => Decide(() =>
+    {
+        if (State.Users.TryGetValue(userId, out var user) && user.PasswordHash == oldHash) Raise(new UserPasswordRehashed(userId, newHash));
+    });
 
     public Task<Guid?> StartSession(Guid userId)
     {

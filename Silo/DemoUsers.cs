@@ -21,6 +21,18 @@ public static class DemoUsers
         return digits == 0 ? word : $"{word} {login[^digits..]}";
     }
 
+    /// <summary>Without demo users, the log says at start where the first admin comes from (or that nobody can sign in yet).</summary>
+    public static Task SayWhoSignsInFirst(IServiceProvider services, string? bootstrapAdmin)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoUsers));
+        if (bootstrapAdmin is not null)
+            logger.LogInformation("No demo users outside Development; the first admin is {Email}, from Ates:BootstrapAdmin", bootstrapAdmin);
+        else
+            logger.LogWarning("No demo users outside Development and no Ates:BootstrapAdmin:Email and :Password: nobody can sign in until an admin exists. " +
+                "Set both (or Ates:SeedDemoUsers=true on a machine of your own)");
+        return Task.CompletedTask;
+    }
+
     public static async Task SeedAsync(IServiceProvider services, CancellationToken ct)
     {
         var registry = services.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key);

@@ -70,8 +70,9 @@ public static class SiloSetup
                 });
             if (settings.Integration.EventHubs.Configured) silo.AddIntegrationFeedOnEventHubs(settings.Integration.EventHubs);
             if (admin is not null) silo.AddStartupTask(admin.EnsureAsync);
-            // Demo users have well-known passwords: only the single-machine embedded journal seeds them unasked.
-            if (settings.SeedDemoUsers ?? !onPostgres) silo.AddStartupTask(DemoUsers.SeedAsync);
+            // Demo users have well-known passwords: seeded unasked only by a developer's embedded run (README's command).
+            if (settings.SeedDemoUsers ?? (!onPostgres && builder.Environment.IsDevelopment())) silo.AddStartupTask(DemoUsers.SeedAsync);
+            else silo.AddStartupTask((services, _) => DemoUsers.SayWhoSignsInFirst(services, admin?.Email));
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);

@@ -60,7 +60,7 @@ public static class DomainBench
 
             var board = silo.Grains.GetGrain<ITaskBoardGrain>(Singletons.Key);
             var listing = Stopwatch.GetTimestamp();
-            await board.List(null, null, null, 1, null); // activates the board: it reads the log once, as it would have long before a shuffle
+            await board.List(null, null, null, 1, null, null); // activates the board: it reads the log once, as it would have long before a shuffle
             var listed = Stopwatch.GetElapsedTime(listing);
 
             foreach (var round in new[] { "cold task grains", "warm task grains" })

@@ -13,12 +13,14 @@ public static class AccountingApi
         var accounts = app.MapGroup("/api/accounts").WithTags("Accounting").RequireUser();
         // `at`: the balance and the entries as of that instant (the day close's rule).
         accounts.MapGet("/me", (DateTimeOffset? at, HttpContext context, IGrainFactory grains, People people) => AccountAsync(context.Me().Id, at, grains, people));
-        accounts.MapGet("/me/log", (DateOnly? from, DateOnly? to, DateTimeOffset? at, HttpContext context, IGrainFactory grains) =>
-            LogAsync(grains.GetGrain<IAccountGrain>(context.Me().Id), from, to, at));
+        accounts.MapGet("/me/log", async (DateOnly? from, DateOnly? to, DateTimeOffset? at, string? format, HttpContext context, IGrainFactory grains) =>
+            Entries(await LogAsync(grains.GetGrain<IAccountGrain>(context.Me().Id), from, to, at, format), format, context.Me().Id))
+            .Produces<List<EntryDto>>().Produces(200, contentType: "text/csv").ProducesValidationProblem();
         accounts.MapGet("/{userId:guid}", async (Guid userId, DateTimeOffset? at, HttpContext context, IGrainFactory grains, People people) =>
             await OtherAccountAsync(userId, context, grains) ?? Results.Ok(await AccountAsync(userId, at, grains, people)));
-        accounts.MapGet("/{userId:guid}/log", async (Guid userId, DateOnly? from, DateOnly? to, DateTimeOffset? at, HttpContext context, IGrainFactory grains) =>
-            await OtherAccountAsync(userId, context, grains) ?? Results.Ok(await LogAsync(grains.GetGrain<IAccountGrain>(userId), from, to, at)));
+        accounts.MapGet("/{userId:guid}/log", async (Guid userId, DateOnly? from, DateOnly? to, DateTimeOffset? at, string? format, HttpContext context, IGrainFactory grains) =>
+            await OtherAccountAsync(userId, context, grains) ?? Entries(await LogAsync(grains.GetGrain<IAccountGrain>(userId), from, to, at, format), format, userId))
+            .Produces<List<EntryDto>>().Produces(200, contentType: "text/csv").ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404);
         accounts.MapGet("/", async (DomainQueries queries, People people) =>
         {
             var accounts = await queries.AllAccounts();
@@ -28,11 +30,14 @@ public static class AccountingApi
 
         var accounting = app.MapGroup("/api/accounting").WithTags("Accounting").RequireUser(Roles.Accountant, Roles.Admin);
         accounting.MapGet("/today", (DomainQueries queries) => queries.Day(queries.Calendar.Today));
-        accounting.MapGet("/days", (DateOnly? from, DateOnly? to, DomainQueries queries) =>
+        accounting.MapGet("/days", async (DateOnly? from, DateOnly? to, string? format, DomainQueries queries) =>
         {
+            var csv = CsvExport.Wanted(format);
             var today = queries.Calendar.Today;
-            return queries.Days(from ?? today.AddDays(-6), to ?? today);
-        });
+            var (start, end) = (from ?? (to ?? today).AddDays(-6), to ?? today);
+            var days = await queries.Days(start, end);
+            return csv ? CsvExport.Days(days, start, end) : Results.Ok(days);
+        }).Produces<List<DayDto>>().Produces(200, contentType: "text/csv").ProducesValidationProblem();
         // The books re-derived from the task events and compared with the ledger (docs/design.md "Proving the books").
         accounting.MapGet("/audit", (IGrainFactory grains) => grains.GetGrain<IBooksAuditGrain>(Singletons.Key).Check());
         // Through the billing clock, so days close in order and each pays what it left (rule 6).
@@ -49,8 +54,15 @@ public static class AccountingApi
         return AccountView.Of(at is { } moment ? await account.GetAt(moment) : await account.Get(), await people.AllAsync(userId));
     }
 
-    private static Task<IReadOnlyList<EntryDto>> LogAsync(IAccountGrain account, DateOnly? from, DateOnly? to, DateTimeOffset? at) =>
-        at is { } moment ? account.LogAt(moment, from, to) : account.Log(from, to);
+    /// <remarks>The format is checked first: a wrong one is a 400 before any ledger is read.</remarks>
+    private static Task<IReadOnlyList<EntryDto>> LogAsync(IAccountGrain account, DateOnly? from, DateOnly? to, DateTimeOffset? at, string? format)
+    {
+        CsvExport.Wanted(format);
+        return at is { } moment ? account.LogAt(moment, from, to) : account.Log(from, to);
+    }
+
+    private static IResult Entries(IReadOnlyList<EntryDto> log, string? format, Guid whose) =>
+        CsvExport.Wanted(format) ? CsvExport.Log(log, whose.ToString("N")[..8]) : Results.Ok(log);
 
     /// <summary>Anyone sees their own account; accountants and admins see any existing one.</summary>
     private static async Task<IResult?> OtherAccountAsync(Guid userId, HttpContext context, IGrainFactory grains)

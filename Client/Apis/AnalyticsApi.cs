@@ -20,6 +20,12 @@ public static class AnalyticsApi
             var today = queries.Calendar.Today;
             return queries.MostExpensive(from ?? to ?? today, to ?? from ?? today);
         });
+        // People below zero at the end of each day (today: now), for the overview's chart; the arithmetic stays on the server.
+        analytics.MapGet("/negative-balances", (DateOnly? from, DateOnly? to, DomainQueries queries) =>
+        {
+            var today = queries.Calendar.Today;
+            return queries.NegativeBalances(from ?? (to ?? today).AddDays(-13), to ?? today);
+        }).Produces<List<NegativeBalancesOnDay>>().ProducesValidationProblem();
         return app;
     }
 }

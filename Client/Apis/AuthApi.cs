@@ -28,18 +28,20 @@ public static class AuthApi
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
         auth.MapPost("/login", async (Credentials credentials, HttpContext context) =>
         {
-            if (await SignInAsync(credentials, context, Auth.CookieScheme) is not { } signedIn) return WrongCredentials();
-            await context.SignInAsync(Auth.CookieScheme, signedIn.Principal);
-            return Results.Ok(ToMe(signedIn.User));
+            var signedIn = await SignIn.AttemptAsync(credentials.Email, credentials.Password, MaxPassword, context, Auth.CookieScheme);
+            if (signedIn.Refusal is { } refusal) return refusal;
+            await context.SignInAsync(Auth.CookieScheme, signedIn.Principal!);
+            return Results.Ok(ToMe(signedIn.User!));
         }).RequireRateLimiting(Auth.SignInLimit)
           .Produces<Me>().ProducesProblem(401).ProducesProblem(429);
 
         auth.MapPost("/token", async (Credentials credentials, HttpContext context, IOptionsMonitor<BearerTokenOptions> bearer) =>
         {
-            if (await SignInAsync(credentials, context, Auth.BearerScheme) is not { } signedIn) return WrongCredentials();
+            var signedIn = await SignIn.AttemptAsync(credentials.Email, credentials.Password, MaxPassword, context, Auth.BearerScheme);
+            if (signedIn.Refusal is { } refusal) return refusal;
             var options = bearer.Get(Auth.BearerScheme);
             var now = options.TimeProvider?.GetUtcNow() ?? DateTimeOffset.UtcNow;
-            var ticket = new AuthenticationTicket(signedIn.Principal, new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + options.BearerTokenExpiration }, Auth.BearerScheme);
+            var ticket = new AuthenticationTicket(signedIn.Principal!, new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + options.BearerTokenExpiration }, Auth.BearerScheme);
             return Results.Ok(new TokenResponse(options.BearerTokenProtector.Protect(ticket), "Bearer", (long)options.BearerTokenExpiration.TotalSeconds));
         }).RequireRateLimiting(Auth.SignInLimit)
           .Produces<TokenResponse>().ProducesProblem(401).ProducesProblem(429);
@@ -75,18 +77,4 @@ public static class AuthApi
     }
 
     public static Me ToMe(UserDto user) => new(user.Id, user.Email, user.Name, user.Role);
-
-    private static IResult WrongCredentials() => Errors.Problem(401, "Wrong email or password.", "Check both, or ask an admin whether your account is disabled.");
-
-    /// <summary>Checks the password and starts a session: the principal the cookie or token will carry.</summary>
-    private static async Task<(UserDto User, System.Security.Claims.ClaimsPrincipal Principal)?> SignInAsync(Credentials credentials, HttpContext context, string scheme)
-    {
-        if (string.IsNullOrWhiteSpace(credentials.Email) || string.IsNullOrEmpty(credentials.Password) || credentials.Email.Length > 320 || credentials.Password.Length > MaxPassword) return null;
-        var registry = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IUserRegistryGrain>(Singletons.Key);
-        var found = await registry.FindByEmail(credentials.Email);
-        if (found is null || found.User.Disabled) return null;
-        var result = context.RequestServices.GetRequiredService<IPasswordHasher<AtesUser>>().VerifyHashedPassword(new AtesUser(), found.PasswordHash, credentials.Password);
-        if (result == PasswordVerificationResult.Failed) return null;
-        return await registry.StartSession(found.User.Id) is { } sessionId ? (found.User, Auth.PrincipalOf(found.User, sessionId, scheme)) : null;
-    }
 }

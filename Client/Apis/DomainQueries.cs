@@ -36,6 +36,23 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
         return new AnalyticsSummary(date, earnings, negative);
     }
 
+    /// <summary>
+    /// How many people had a balance below zero at the end of each day of the range (today: now), by the day close's
+    /// rule (<see cref="IAccountGrain.BalancesAt"/>); from the first business day, up to today.
+    /// </summary>
+    public async Task<IReadOnlyList<NegativeBalancesOnDay>> NegativeBalances(DateOnly from, DateOnly to)
+    {
+        var first = _firstDay ??= await grains.GetGrain<IBillingClockGrain>(Singletons.Key).FirstDay();
+        var today = calendar.Today;
+        var dates = Dates(from, to).Where(d => (first is null || d >= first) && d <= today).ToList();
+        if (dates.Count == 0) return [];
+        var now = calendar.Now;
+        var moments = dates.Select(d => d == today ? now : calendar.StartOf(d.AddDays(1)).AddTicks(-1)).ToList();
+        var users = await grains.GetGrain<IUserRegistryGrain>(Singletons.Key).List();
+        var balances = await Task.WhenAll(users.Select(u => grains.GetGrain<IAccountGrain>(u.Id).BalancesAt(moments)));
+        return dates.Select((d, i) => new NegativeBalancesOnDay(d, balances.Count(b => b[i] < 0))).ToList();
+    }
+
     /// <summary>Rule 9: the highest reward among tasks completed in the range (the earliest such on a tie).</summary>
     public async Task<MostExpensive> MostExpensive(DateOnly from, DateOnly to)
     {

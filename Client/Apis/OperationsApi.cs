@@ -30,7 +30,7 @@ public static class OperationsApi
             if (limit is < 1 or > 1000) throw DomainException.Invalid("limit", "The limit is between 1 and 1000.");
             var take = (int)(limit ?? 100);
             var events = await journal.ReadLogAsync(from, take);
-            var items = events.Select(View).ToList();
+            var items = events.Where(e => PublicEvent.IsPublished(e.Type)).Select(View).ToList(); // `next` still moves past the rest
             return new EventPage(items, events.Count == take ? Format(events[^1].Position) : null);
         }).RequireUser(Roles.Admin).WithTags("Operations");
 

@@ -24,7 +24,7 @@ public static class TaskApi
         }).Produces<TaskView>(201).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
 
         // A long, so that a number too big for the board is still answered with the board's range, not "not a number".
-        tasks.MapGet("/", async (string? assignee, string? status, string? q, long? limit, string? after, HttpContext context, IGrainFactory grains, People people) =>
+        tasks.MapGet("/", async (string? assignee, string? status, string? q, string? sort, long? limit, string? after, HttpContext context, IGrainFactory grains, People people) =>
         {
             if (limit is < 1 or > 500) throw DomainException.Invalid("limit", "The limit is between 1 and 500.");
             Guid? assigneeId = assignee switch
@@ -34,9 +34,9 @@ public static class TaskApi
                 _ when Guid.TryParse(assignee, out var id) => id,
                 _ => throw DomainException.Invalid("assignee", "The assignee is \"me\" or a user id."),
             };
-            var page = await grains.GetGrain<ITaskBoardGrain>(Singletons.Key).List(assigneeId, status, q, (int)(limit ?? 50), after);
+            var page = await grains.GetGrain<ITaskBoardGrain>(Singletons.Key).List(assigneeId, status, q, (int)(limit ?? 50), after, sort);
             var all = await people.AllAsync(page.Items.Select(t => t.AssigneeId));
-            return new TaskPageView(page.Items.Select(t => TaskView.Of(t, all)).ToList(), page.Next);
+            return new TaskPageView(page.Items.Select(t => TaskView.Of(t, all)).ToList(), page.Next, page.Total);
         }).Produces<TaskPageView>().ProducesValidationProblem();
 
         tasks.MapGet("/{id:guid}", async (Guid id, IGrainFactory grains, People people) =>

@@ -1,5 +1,6 @@
 using Ates.Grains.Interfaces;
 using Ates.Client.Gateway;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 
 namespace Ates.Client.Apis;
@@ -10,9 +11,14 @@ public sealed record RoleChange(string? Role);
 
 public sealed record DisabledChange(bool? Disabled);
 
+public sealed record UserEdit(string? Name, string? Email);
+
 public static class UserApi
 {
     public const int MinPassword = AuthApi.MinPassword;
+
+    /// <summary>Letters and digits a person cannot mistake for one another when reading one aloud (no 0/O, 1/l/I).</summary>
+    private const string TemporaryPasswordLetters = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
     public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
     {
@@ -37,6 +43,18 @@ public static class UserApi
         users.MapPut("/{id:guid}/role", (Guid id, RoleChange body, IGrainFactory grains) =>
             grains.GetGrain<IUserRegistryGrain>(Singletons.Key).ChangeRole(id, body.Role ?? ""))
             .Produces<UserDto>().ProducesValidationProblem().ProducesProblem(404);
+
+        users.MapPatch("/{id:guid}", (Guid id, UserEdit body, IGrainFactory grains) =>
+            grains.GetGrain<IUserRegistryGrain>(Singletons.Key).EditDetails(id, body.Name, body.Email))
+            .Produces<UserDto>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
+
+        // A one-time password for a user who forgot theirs: every session of theirs ends; they choose their own with /api/me/password.
+        users.MapPost("/{id:guid}/password-reset", async (Guid id, IGrainFactory grains, IPasswordHasher<AtesUser> hasher) =>
+        {
+            var password = RandomNumberGenerator.GetString(TemporaryPasswordLetters, 16);
+            await grains.GetGrain<IUserRegistryGrain>(Singletons.Key).ChangePassword(id, hasher.HashPassword(new AtesUser(), password), keptSessionId: null);
+            return new PasswordReset(password);
+        }).Produces<PasswordReset>().ProducesProblem(404);
 
         // A disabled user cannot sign in and loses every session at once; their open tasks stay until the next shuffle.
         users.MapPut("/{id:guid}/disabled", (Guid id, DisabledChange body, HttpContext context, IGrainFactory grains) =>

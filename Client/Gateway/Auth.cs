@@ -41,6 +41,7 @@ public static class Auth
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.CookieManager = new HostPrefixedCookies();
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 // An API answers 401/403; only a browser opening the dashboard is sent to sign in, and back.

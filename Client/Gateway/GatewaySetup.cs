@@ -36,7 +36,8 @@ public static class GatewaySetup
         });
         builder.Services.AddGatewayErrors();
         builder.Services.AddGatewayAuth();
-        builder.Services.AddSharedKeyRing();
+        builder.Services.AddSharedKeyRing(settings);
+        builder.Services.AddBrowserDefenses(settings);
         builder.AddAtesTelemetry();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiSecurity>());
         // Binding failures (malformed JSON, wrong types, bad query values) reach the exception handler, which says what was wrong.
@@ -47,13 +48,16 @@ public static class GatewaySetup
             // Long enough that an over-long query parameter reaches the API and is answered in words (q is at most 200
             // characters), instead of Kestrel's bare 414.
             kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+            kestrel.AddServerHeader = false; // no product name and version for a scanner to match
         });
         return builder;
     }
 
     public static WebApplication UseAtesGateway(this WebApplication app)
     {
+        app.UseForwardedHeaders(); // first: everything after sees the client's address and scheme
         app.UseCorrelation();
+        app.UseBrowserDefenses();
         app.UseGatewayErrors();
         app.UseWebClient();
         app.Use(LimitBodiesAsync);

@@ -27,6 +27,11 @@ public sealed class AtesSettings
 
     public OrleansSettings Orleans { get; set; } = new();
 
+    public KeyRingSettings KeyRing { get; set; } = new();
+
+    /// <summary>Proxies whose X-Forwarded-* headers are believed, besides loopback: addresses or networks (10.89.0.0/24).</summary>
+    public string[] KnownProxies { get; set; } = [];
+
     public MetricsSettings Metrics { get; set; } = new();
 
     public LiveSettings Live { get; set; } = new();
@@ -95,6 +100,18 @@ public sealed class EventHubsSettings
         if (string.IsNullOrWhiteSpace(CheckpointConnectionString))
             throw new InvalidOperationException("Ates:Integration:EventHubs:ConnectionString is set but Ates:Integration:EventHubs:CheckpointConnectionString (an Azure Storage account for the checkpoints) is not.");
     }
+}
+
+/// <summary>Ates:KeyRing: what encrypts the keys that sign cookies and tokens, at rest (Client/Gateway/SharedKeyRing.cs).</summary>
+public sealed class KeyRingSettings
+{
+    /// <summary>A PFX file (with <see cref="Password"/>) that every silo and frontend of the cluster shares.</summary>
+    public string? Certificate { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Without a certificate: a file of our own (created 0600 when missing); default: in the data directory, embedded only.</summary>
+    public string? KeyFile { get; set; }
 }
 
 public sealed class BootstrapAdminSettings

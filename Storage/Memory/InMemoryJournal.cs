@@ -230,14 +230,22 @@ public sealed class InMemoryJournal(TimeProvider? time = null) : IJournalStore
     {
         lock (_sync)
         {
-            return Task.FromResult<IReadOnlyList<ReadRow>>(_rows.Values
-                .Where(r => r.Model == query.Model && (query.Owner is null || r.Owner == query.Owner) && (query.State is null || r.State == query.State)
-                            && (query.Before is null || r.Seq < query.Before) && query.Words.All(w => r.Text.Contains(w, StringComparison.Ordinal)))
-                .OrderByDescending(r => r.Seq)
+            return Task.FromResult<IReadOnlyList<ReadRow>>(Matching(query)
+                .Where(r => query.Before is null || (query.RankOf(r), r.Seq).CompareTo((query.BeforeRank ?? query.Before.Value, query.Before.Value)) < 0)
+                .OrderByDescending(query.RankOf).ThenByDescending(r => r.Seq)
                 .Take(query.Limit)
                 .ToList());
         }
     }
+
+    public Task<long> CountAsync(ReadQuery query, CancellationToken ct = default)
+    {
+        lock (_sync) return Task.FromResult((long)Matching(query).Count());
+    }
+
+    private IEnumerable<ReadRow> Matching(ReadQuery query) => _rows.Values.Where(r =>
+        r.Model == query.Model && (query.Owner is null || r.Owner == query.Owner) && (query.State is null || r.State == query.State)
+        && query.Words.All(w => r.Text.Contains(w, StringComparison.Ordinal)));
 
     public Task<IReadOnlyList<string>> KeysAsync(string model, string state, CancellationToken ct = default)
     {

@@ -27,15 +27,33 @@ public sealed partial class PostgresJournal
 
     // Filters that may or may not be given: planned at each call (_scans), not once for every combination.
     public Task<IReadOnlyList<ReadRow>> QueryAsync(ReadQuery query, CancellationToken ct = default) =>
-        QueryAsync(_scans, PostgresSql.QueryReadRows, p =>
+        QueryAsync(_scans, query.Order switch
         {
-            p.AddWithValue("model", query.Model);
-            p.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = (object?)query.Owner ?? DBNull.Value });
-            p.Add(new NpgsqlParameter("state", NpgsqlDbType.Text) { Value = (object?)query.State ?? DBNull.Value });
+            ReadOrder.RankA => PostgresSql.QueryReadRowsByRankA,
+            ReadOrder.RankB => PostgresSql.QueryReadRowsByRankB,
+            _ => PostgresSql.QueryReadRows,
+        }, p =>
+        {
+            Matching(p, query);
             p.Add(new NpgsqlParameter("before", NpgsqlDbType.Bigint) { Value = (object?)query.Before ?? DBNull.Value });
-            p.AddWithValue("words", query.Words.ToArray());
+            p.Add(new NpgsqlParameter("before_rank", NpgsqlDbType.Numeric) { Value = (object?)query.BeforeRank ?? DBNull.Value });
             p.AddWithValue("limit", query.Limit);
         }, r => ReadRowsAsync(r, ct), ct);
+
+    public Task<long> CountAsync(ReadQuery query, CancellationToken ct = default) =>
+        QueryAsync(_scans, PostgresSql.CountReadRows, p => Matching(p, query), async r =>
+        {
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            return r.GetInt64(0);
+        }, ct);
+
+    private static void Matching(NpgsqlParameterCollection p, ReadQuery query)
+    {
+        p.AddWithValue("model", query.Model);
+        p.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = (object?)query.Owner ?? DBNull.Value });
+        p.Add(new NpgsqlParameter("state", NpgsqlDbType.Text) { Value = (object?)query.State ?? DBNull.Value });
+        p.AddWithValue("words", query.Words.ToArray());
+    }
 
     public Task<IReadOnlyList<string>> KeysAsync(string model, string state, CancellationToken ct = default) =>
         QueryAsync<IReadOnlyList<string>>(PostgresSql.ReadRowKeysInState, p =>
@@ -55,7 +73,7 @@ public sealed partial class PostgresJournal
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
             rows.Add(new ReadRow(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), NullableString(r, 4), NullableString(r, 5), r.GetString(6),
-                r.GetFieldValue<byte[]>(7)));
+                r.GetFieldValue<byte[]>(7), r.GetDecimal(8), r.GetDecimal(9)));
         }
         return rows;
     }

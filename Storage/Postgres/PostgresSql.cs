@@ -164,7 +164,7 @@ internal static class PostgresSql
 
     // ---- read models ----
 
-    private const string RowColumns = "model, key, version, seq, owner, state, text, data";
+    private const string RowColumns = "model, key, version, seq, owner, state, text, data, rank_a, rank_b";
 
     /// <summary>
     /// Rows (one per key in a call), each only where newer than the stored one, and the partition's progress, never
@@ -172,12 +172,13 @@ internal static class PostgresSql
     /// </summary>
     public const string ApplyReadRows = """
         with rows as (
-            insert into ates_read_rows (model, key, version, seq, owner, state, text, data)
-            select @model, r.key, r.version, r.seq, r.owner, r.state, r.text, r.data
-            from unnest(@keys::text[], @versions::bigint[], @seqs::bigint[], @owners::text[], @states::text[], @texts::text[], @data::bytea[])
-                 as r(key, version, seq, owner, state, text, data)
+            insert into ates_read_rows (model, key, version, seq, owner, state, text, data, rank_a, rank_b)
+            select @model, r.key, r.version, r.seq, r.owner, r.state, r.text, r.data, r.rank_a, r.rank_b
+            from unnest(@keys::text[], @versions::bigint[], @seqs::bigint[], @owners::text[], @states::text[], @texts::text[], @data::bytea[],
+                        @ranks_a::numeric[], @ranks_b::numeric[])
+                 as r(key, version, seq, owner, state, text, data, rank_a, rank_b)
             on conflict (model, key) do update set version = excluded.version, seq = excluded.seq, owner = excluded.owner, state = excluded.state,
-                text = excluded.text, data = excluded.data
+                text = excluded.text, data = excluded.data, rank_a = excluded.rank_a, rank_b = excluded.rank_b
             where ates_read_rows.version < excluded.version
             returning 1
         )
@@ -190,14 +191,30 @@ internal static class PostgresSql
 
     public const string ReadRowsByKey = $"select {RowColumns} from ates_read_rows where model = @model and key = any(@keys)";
 
-    /// <summary>Newest first; every word (lower case, as the text is) somewhere in the text.</summary>
-    public const string QueryReadRows = $"""
-        select {RowColumns} from ates_read_rows
+    /// <summary>What a query and a count of read rows filter on: every word (lower case, as the text is) somewhere in the text.</summary>
+    private const string ReadRowsMatching = """
         where model = @model and (@owner::text is null or owner = @owner) and (@state::text is null or state = @state)
-          and (@before::bigint is null or seq < @before)
           and not exists (select 1 from unnest(@words::text[]) w where strpos(text, w) = 0)
+        """;
+
+    /// <summary>Newest first, after the previous page's last row.</summary>
+    public const string QueryReadRows = $"""
+        select {RowColumns} from ates_read_rows {ReadRowsMatching} and (@before::bigint is null or seq < @before)
         order by seq desc limit @limit
         """;
+
+    /// <summary>Highest rank first, then newest, after the previous page's last row (its rank and seq).</summary>
+    private static string QueryReadRowsByRank(string column) => $"""
+        select {RowColumns} from ates_read_rows {ReadRowsMatching}
+          and (@before::bigint is null or ({column}, seq) < (@before_rank::numeric, @before))
+        order by {column} desc, seq desc limit @limit
+        """;
+
+    public static readonly string QueryReadRowsByRankA = QueryReadRowsByRank("rank_a");
+
+    public static readonly string QueryReadRowsByRankB = QueryReadRowsByRank("rank_b");
+
+    public const string CountReadRows = $"select count(*) from ates_read_rows {ReadRowsMatching}";
 
     public const string ReadRowKeysInState = "select key from ates_read_rows where model = @model and state = @state";
 }

@@ -80,6 +80,8 @@ internal sealed class ReadRowsCommit : IAsyncDisposable
         p.Add(new NpgsqlParameter("states", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = write.Rows.Select(r => (object?)r.State ?? DBNull.Value).ToArray() });
         p.AddWithValue("texts", write.Rows.Select(r => r.Text).ToArray());
         p.AddWithValue("data", write.Rows.Select(r => r.Data).ToArray());
+        p.AddWithValue("ranks_a", write.Rows.Select(r => r.RankA).ToArray());
+        p.AddWithValue("ranks_b", write.Rows.Select(r => r.RankB).ToArray());
         return command;
     }
 

@@ -37,15 +37,29 @@ public sealed partial class SqliteJournal
     public Task<IReadOnlyList<ReadRow>> QueryAsync(ReadQuery query, CancellationToken ct = default) =>
         Task.Run(() => _readers.With<IReadOnlyList<ReadRow>>(connection =>
         {
-            using var command = new SqliteCommand(SqliteSql.QueryReadRows, connection);
-            command.Parameters.AddWithValue("$model", query.Model);
-            command.Parameters.AddWithValue("$owner", (object?)query.Owner ?? DBNull.Value);
-            command.Parameters.AddWithValue("$state", (object?)query.State ?? DBNull.Value);
+            var sql = query.Order switch { ReadOrder.RankA => SqliteSql.QueryReadRowsByRankA, ReadOrder.RankB => SqliteSql.QueryReadRowsByRankB, _ => SqliteSql.QueryReadRows };
+            using var command = Matching(new SqliteCommand(sql, connection), query);
             command.Parameters.AddWithValue("$before", (object?)query.Before ?? DBNull.Value);
-            command.Parameters.AddWithValue("$words", System.Text.Json.JsonSerializer.Serialize(query.Words));
+            command.Parameters.AddWithValue("$before_rank", (object?)query.BeforeRank ?? DBNull.Value);
             command.Parameters.AddWithValue("$limit", query.Limit);
             return ReadRows(command);
         }), ct);
+
+    public Task<long> CountAsync(ReadQuery query, CancellationToken ct = default) =>
+        Task.Run(() => _readers.With(connection =>
+        {
+            using var command = Matching(new SqliteCommand(SqliteSql.CountReadRows, connection), query);
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }), ct);
+
+    private static SqliteCommand Matching(SqliteCommand command, ReadQuery query)
+    {
+        command.Parameters.AddWithValue("$model", query.Model);
+        command.Parameters.AddWithValue("$owner", (object?)query.Owner ?? DBNull.Value);
+        command.Parameters.AddWithValue("$state", (object?)query.State ?? DBNull.Value);
+        command.Parameters.AddWithValue("$words", System.Text.Json.JsonSerializer.Serialize(query.Words));
+        return command;
+    }
 
     public Task<IReadOnlyList<string>> KeysAsync(string model, string state, CancellationToken ct = default) =>
         Task.Run(() => _readers.With<IReadOnlyList<string>>(connection =>
@@ -66,7 +80,7 @@ public sealed partial class SqliteJournal
         while (r.Read())
         {
             rows.Add(new ReadRow(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetString(4),
-                r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6), (byte[])r.GetValue(7)));
+                r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6), (byte[])r.GetValue(7), r.GetDecimal(8), r.GetDecimal(9)));
         }
         return rows;
     }

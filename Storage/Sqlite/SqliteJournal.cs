@@ -43,13 +43,16 @@ public sealed partial class SqliteJournal : IJournalStore
     /// <summary>Opens (creating when missing) the journal in the folder; fails when another process has it open.</summary>
     public static SqliteJournal Open(SqliteJournalOptions options, ILogger? logger = null)
     {
-        Directory.CreateDirectory(options.DataDirectory);
+        PrivateFiles.SecureDirectory(options.DataDirectory);
         var path = Path.GetFullPath(Path.Combine(options.DataDirectory, FileName));
+        PrivateFiles.EnsureFile(path);
         FileStream fileLock;
         try
         {
             // FileShare.None is an exclusive lock that the OS drops when the process dies, even by SIGKILL.
-            fileLock = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var lockOptions = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) lockOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            fileLock = new FileStream(path + ".lock", lockOptions);
         }
         catch (IOException ex)
         {

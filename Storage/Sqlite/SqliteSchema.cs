@@ -106,6 +106,18 @@ internal static class SqliteSchema
             primary key (model, partition)
         );
         """,
+
+        // 4: two more orders for read models (the task board sorts by fee and by reward); the board's rows already there
+        // take theirs from the task each holds (JSON).
+        """
+        alter table read_rows add column rank_a real not null default 0;
+        alter table read_rows add column rank_b real not null default 0;
+        update read_rows set rank_a = coalesce(json_extract(cast(data as text), '$.assignFee'), 0),
+                             rank_b = coalesce(json_extract(cast(data as text), '$.reward'), 0)
+        where model = 'task-board';
+        create index read_rows_by_rank_a on read_rows (model, rank_a, seq);
+        create index read_rows_by_rank_b on read_rows (model, rank_b, seq);
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection) => Migrate(connection, Migrations.Length);

@@ -65,13 +65,14 @@ internal static class SqliteSql
 
     // ---- read models ----
 
-    private const string RowColumns = "model, key, version, seq, owner, state, text, data";
+    private const string RowColumns = "model, key, version, seq, owner, state, text, data, rank_a, rank_b";
 
     /// <summary>A row moves only forward: a stored row of a newer version stays.</summary>
     public const string UpsertReadRow = """
-        insert into read_rows (model, key, version, seq, owner, state, text, data) values ($model, $key, $version, $seq, $owner, $state, $text, $data)
+        insert into read_rows (model, key, version, seq, owner, state, text, data, rank_a, rank_b)
+        values ($model, $key, $version, $seq, $owner, $state, $text, $data, $rank_a, $rank_b)
         on conflict (model, key) do update set version = excluded.version, seq = excluded.seq, owner = excluded.owner, state = excluded.state,
-            text = excluded.text, data = excluded.data
+            text = excluded.text, data = excluded.data, rank_a = excluded.rank_a, rank_b = excluded.rank_b
         where excluded.version > read_rows.version
         """;
 
@@ -85,13 +86,29 @@ internal static class SqliteSql
 
     public const string ReadRowsByKey = $"select {RowColumns} from read_rows where model = $model and key in (select value from json_each($keys))";
 
-    /// <summary>Newest first; every word (lower case, as the text is) somewhere in the text.</summary>
-    public const string QueryReadRows = $"""
-        select {RowColumns} from read_rows
-        where model = $model and ($owner is null or owner = $owner) and ($state is null or state = $state) and ($before is null or seq < $before)
+    /// <summary>What a query and a count of read rows filter on: every word (lower case, as the text is) somewhere in the text.</summary>
+    private const string ReadRowsMatching = """
+        where model = $model and ($owner is null or owner = $owner) and ($state is null or state = $state)
           and not exists (select 1 from json_each($words) w where instr(text, w.value) = 0)
+        """;
+
+    /// <summary>Newest first, after the previous page's last row.</summary>
+    public const string QueryReadRows = $"""
+        select {RowColumns} from read_rows {ReadRowsMatching} and ($before is null or seq < $before)
         order by seq desc limit $limit
         """;
+
+    /// <summary>Highest rank first, then newest, after the previous page's last row (its rank and seq).</summary>
+    public static string QueryReadRowsByRank(string column) => $"""
+        select {RowColumns} from read_rows {ReadRowsMatching} and ($before is null or ({column}, seq) < ($before_rank, $before))
+        order by {column} desc, seq desc limit $limit
+        """;
+
+    public static readonly string QueryReadRowsByRankA = QueryReadRowsByRank("rank_a");
+
+    public static readonly string QueryReadRowsByRankB = QueryReadRowsByRank("rank_b");
+
+    public const string CountReadRows = $"select count(*) from read_rows {ReadRowsMatching}";
 
     public const string ReadRowKeysInState = "select key from read_rows where model = $model and state = $state";
 }

@@ -45,7 +45,7 @@ internal sealed class SqliteWriter : IDisposable
             "$error", "$attempts", "$first_failed_at", "$last_failed_at");
         _removeDeadLetter = Prepare(SqliteSql.RemoveDeadLetter, "$id");
         _storeKey = Prepare(SqliteSql.StoreKey, "$name", "$value");
-        _upsertRow = Prepare(SqliteSql.UpsertReadRow, "$model", "$key", "$version", "$seq", "$owner", "$state", "$text", "$data");
+        _upsertRow = Prepare(SqliteSql.UpsertReadRow, "$model", "$key", "$version", "$seq", "$owner", "$state", "$text", "$data", "$rank_a", "$rank_b");
         _advanceProgress = Prepare(SqliteSql.AdvanceReadProgress, "$model", "$partition", "$tx", "$seq");
     }
 
@@ -152,7 +152,7 @@ internal sealed class SqliteWriter : IDisposable
 
     public void ApplyRows(string model, int partition, IReadOnlyList<ReadRow> rows, JournalPosition through)
     {
-        foreach (var row in rows) Execute(_upsertRow, model, row.Key, row.Version, row.Seq, row.Owner, row.State, row.Text, row.Data);
+        foreach (var row in rows) Execute(_upsertRow, model, row.Key, row.Version, row.Seq, row.Owner, row.State, row.Text, row.Data, row.RankA, row.RankB);
         Execute(_advanceProgress, model, partition, through.Tx, through.Seq);
     }
 

@@ -39,6 +39,10 @@ public sealed class DeploymentFilesTests(AtesApi api) : IClassFixture<AtesApi>
             environment["ConnectionStrings__Ates"].ShouldContain("Host=postgres;");
             environment["ConnectionStrings__Ates"].ShouldContain("${ATES_DB_PASSWORD:?", customMessage: "no password in the file");
             environment["Ates__BootstrapAdmin__Password"].ShouldStartWith("${ATES_ADMIN_PASSWORD:?");
+            // The proxy in front is believed, by its fixed address; the key ring is encrypted by the mounted cluster certificate.
+            environment["Ates__KnownProxies__0"].ShouldBe((string)Map(Map(Map(services["nginx"])["networks"])["default"])["ipv4_address"]);
+            environment["Ates__KeyRing__Certificate"].ShouldBe("/run/secrets/ates-cluster");
+            List(silo["secrets"]).Cast<string>().ShouldContain("ates-cluster");
             port = PortOf(environment["ASPNETCORE_URLS"]);
             var health = string.Join(" ", List(Map(silo["healthcheck"])["test"]).Cast<string>());
             health.ShouldContain($"http://localhost:{port}/health/ready");
@@ -49,6 +53,7 @@ public sealed class DeploymentFilesTests(AtesApi api) : IClassFixture<AtesApi>
         var nginx = File.ReadAllText(Path.Combine(Docker, "nginx.conf"));
         foreach (var silo in new[] { "silo1", "silo2", "silo3" }) nginx.ShouldContain($"server {silo}:{port}");
         Regex.IsMatch(nginx, @"location /api/live \{[^}]*proxy_buffering off;[^}]*proxy_read_timeout", RegexOptions.Singleline).ShouldBeTrue();
+        Regex.IsMatch(nginx, @"location = /metrics \{\s*return 404;", RegexOptions.Singleline).ShouldBeTrue("metrics stay on the inside network");
         VolumesExist(Map(services["nginx"]));
 
         // Prometheus scrapes /metrics on every silo, which is what the silo serves.
@@ -128,7 +133,7 @@ public sealed class DeploymentFilesTests(AtesApi api) : IClassFixture<AtesApi>
     /// <summary>Whether Ates or the platform under it reads this configuration key (environment form A__B or A:B).</summary>
     private static bool KnownSetting(string key)
     {
-        key = key.Replace("__", ":");
+        key = Regex.Replace(key.Replace("__", ":"), @":\d+$", ""); // an element of a list setting (Ates:KnownProxies:0)
         if (key is "ASPNETCORE_URLS" or "ConnectionStrings:Ates" or "Logging:Console:FormatterName" || key.StartsWith("OTEL_", StringComparison.Ordinal)) return true;
         if (key.StartsWith("Ates:Orleans:Membership:", StringComparison.Ordinal))
             return typeof(Orleans.Configuration.ClusterMembershipOptions).GetProperty(key["Ates:Orleans:Membership:".Length..]) is not null;
@@ -141,7 +146,7 @@ public sealed class DeploymentFilesTests(AtesApi api) : IClassFixture<AtesApi>
         {
             var path = $"{prefix}:{property.Name}";
             var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (t.IsClass && t != typeof(string)) foreach (var nested in SettingPaths(t, path)) yield return nested;
+            if (t.IsClass && t != typeof(string) && !t.IsArray) foreach (var nested in SettingPaths(t, path)) yield return nested;
             else yield return path;
         }
     }

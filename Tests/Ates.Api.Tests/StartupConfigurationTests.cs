@@ -167,6 +167,30 @@ public sealed class StartupConfigurationTests
     }
 
     [Fact]
+    public async Task The_demo_users_and_their_well_known_passwords_exist_only_in_development_or_when_asked_for()
+    {
+        await using (var production = new ConfiguredSilo(new Dictionary<string, string?>()))
+            (await production.SignInAsync("admin@ates.local", "admin")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        await using (var development = new ConfiguredSilo(new Dictionary<string, string?>()))
+        await using (var developer = development.WithWebHostBuilder(b => b.UseEnvironment("Development")))
+            (await developer.CreateClient().PostAsJsonAsync("/api/auth/token", new { email = "admin@ates.local", password = "admin" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await using var asked = new ConfiguredSilo(new Dictionary<string, string?> { ["Ates:SeedDemoUsers"] = "true" });
+        (await asked.SignInAsync("worker0@ates.local", "worker0")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public void Postgres_without_a_key_ring_certificate_or_key_file_stops_the_silo_rather_than_store_the_keys_in_plain_text()
+    {
+        StartFailure(new() { ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = "Host=127.0.0.1;Port=1;Username=x;Database=x" })
+            .ShouldContain("Set Ates:KeyRing:Certificate (a PFX file every silo and frontend shares, with Ates:KeyRing:Password) or Ates:KeyRing:KeyFile");
+    }
+
+    private sealed class DeletedAtEnd(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
+    }
+
+    [Fact]
     public void An_unknown_storage_stops_the_silo_at_start_listing_the_known_ones()
     {
         StartFailure(new() { ["Ates:Storage"] = "Cassandra" })
@@ -178,10 +202,13 @@ public sealed class StartupConfigurationTests
     {
         var server = await PostgresTestServer.SharedAsync();
         var database = await server.CreateDatabaseAsync();
+        var keyFile = Path.Combine(Path.GetTempPath(), $"ates-keyring-{Guid.NewGuid():N}.pfx");
+        using var _ = new DeletedAtEnd(keyFile);
         var settings = new Dictionary<string, string?>
         {
             ["Ates:Storage"] = "Postgres", ["ConnectionStrings:Ates"] = database,
             ["Ates:BootstrapAdmin:Email"] = Email, ["Ates:BootstrapAdmin:Password"] = Password,
+            ["Ates:KeyRing:KeyFile"] = keyFile,
         };
         Guid taskId;
         await using (var first = new ConfiguredSilo(settings))

@@ -59,7 +59,7 @@ public sealed class EventFlowTests
 
         var task = (await ates.Grains(1).GetGrain<ITaskGrain>(taskId).Get())!;
         (task.Title, task.JiraId, task.Description, task.Reward).ShouldBe(("Change the shade of green", "UBERPOP-42", "Greener", 35m));
-        var listed = (await ates.Board(0).List(worker.Id, null, null, 10, null)).Items.Single();
+        var listed = (await ates.Board(0).List(worker.Id, null, null, 10, null, null)).Items.Single();
         (listed.Title, listed.JiraId).ShouldBe(("Change the shade of green", "UBERPOP-42"));
 
         await ates.CompleteAsync(taskId, worker.Id);

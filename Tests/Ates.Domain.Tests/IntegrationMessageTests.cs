@@ -22,7 +22,7 @@ public sealed class IntegrationMessageTests(ITestOutputHelper output)
         var (type, version, data) = serializer.Serialize(assigned);
         var recorded = new JournalEvent(Guid.CreateVersion7(), $"task/{TaskId}", 2, new JournalPosition(812, 3), type, version, data,
             new EventMetadata(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero), "corr-42", null, null, null));
-        return PublicEvent.ForIntegration(recorded);
+        return PublicEvent.ForIntegration(recorded)!;
     }
 
     private static IntegrationEventHubDataAdapter Adapter() =>

@@ -30,7 +30,7 @@ public sealed class RandomizedTests
                     }
                     else if (roll < 85)
                     {
-                        var open = (await ates.Board(silo).List(null, TaskStatuses.Open, null, 50, null)).Items;
+                        var open = (await ates.Board(silo).List(null, TaskStatuses.Open, null, 50, null, null)).Items;
                         if (open.Count == 0) continue;
                         var task = open[random.Next(open.Count)];
                         // Mostly the assignee; sometimes somebody else, who must be refused.

@@ -73,7 +73,7 @@ public sealed class ShuffleAndRoleTests
         for (var i = 0; i < 40; i++) await ates.CreateTaskAsync(admin.Id);
         for (var round = 0; round < 3; round++) (await ates.Board().Shuffle(admin.Id)).ShouldBe(40);
 
-        var open = (await ates.Board().List(null, TaskStatuses.Open, null, 500, null)).Items;
+        var open = (await ates.Board().List(null, TaskStatuses.Open, null, 500, null, null)).Items;
         foreach (var w in workers) open.Count(t => t.AssigneeId == w.Id).ShouldBeGreaterThan(5);
     }
 
@@ -105,7 +105,7 @@ public sealed class ShuffleAndRoleTests
         foreach (var t in before) (await ates.Grains(1).GetGrain<ITaskGrain>(t.Id).Get())!.AssigneeId.ShouldBe(promoted.Id);
 
         await ates.Board(1).Shuffle(admin.Id);
-        (await ates.Board(0).List(promoted.Id, TaskStatuses.Open, null, 50, null)).Items.ShouldBeEmpty();
+        (await ates.Board(0).List(promoted.Id, TaskStatuses.Open, null, 50, null, null)).Items.ShouldBeEmpty();
     }
 
     [Fact]

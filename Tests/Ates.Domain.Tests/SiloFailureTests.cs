@@ -38,7 +38,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
                     }
                     else
                     {
-                        var open = (await ates.Board().List(null, TaskStatuses.Open, null, 20, null)).Items;
+                        var open = (await ates.Board().List(null, TaskStatuses.Open, null, 20, null, null)).Items;
                         if (open.Count == 0) continue;
                         var task = open[random.Next(open.Count)];
                         await ates.CompleteAsync(task.Id, task.AssigneeId);

@@ -150,15 +150,15 @@ public sealed class TaskRulesTests
         await ates.CompleteAsync(created[2].Id, worker.Id);
 
         // Read-your-writes on any silo: the board reads the log before answering.
-        var page1 = await ates.Board(1).List(worker.Id, TaskStatuses.Open, null, 4, null);
+        var page1 = await ates.Board(1).List(worker.Id, TaskStatuses.Open, null, 4, null, null);
         page1.Items.Select(t => t.Title).ShouldBe(["Task 6", "Task 5", "Task 4", "Task 3"]);
-        var page2 = await ates.Board(0).List(worker.Id, TaskStatuses.Open, null, 4, page1.Next);
+        var page2 = await ates.Board(0).List(worker.Id, TaskStatuses.Open, null, 4, page1.Next, null);
         page2.Items.Select(t => t.Title).ShouldBe(["Task 1", "Task 0"]);
         page2.Next.ShouldBeNull();
-        (await ates.Board().List(null, TaskStatuses.Done, null, 50, null)).Items.Single().Id.ShouldBe(created[2].Id);
-        (await ates.Board().List(Guid.NewGuid(), null, null, 50, null)).Items.ShouldBeEmpty();
-        (await Should.ThrowAsync<DomainException>(ates.Board().List(null, "closed", null, 50, null))).Error.ShouldBe(DomainError.Invalid);
-        (await Should.ThrowAsync<DomainException>(ates.Board().List(null, null, null, 501, null))).Error.ShouldBe(DomainError.Invalid);
-        (await Should.ThrowAsync<DomainException>(ates.Board().List(null, null, null, 5, "abc"))).Error.ShouldBe(DomainError.Invalid);
+        (await ates.Board().List(null, TaskStatuses.Done, null, 50, null, null)).Items.Single().Id.ShouldBe(created[2].Id);
+        (await ates.Board().List(Guid.NewGuid(), null, null, 50, null, null)).Items.ShouldBeEmpty();
+        (await Should.ThrowAsync<DomainException>(ates.Board().List(null, "closed", null, 50, null, null))).Error.ShouldBe(DomainError.Invalid);
+        (await Should.ThrowAsync<DomainException>(ates.Board().List(null, null, null, 501, null, null))).Error.ShouldBe(DomainError.Invalid);
+        (await Should.ThrowAsync<DomainException>(ates.Board().List(null, null, null, 5, "abc", null))).Error.ShouldBe(DomainError.Invalid);
     }
 }

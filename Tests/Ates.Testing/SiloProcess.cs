@@ -45,6 +45,9 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Time since just before the process was started.</summary>
     public TimeSpan SinceStart => Stopwatch.GetElapsedTime(_startedAt);
 
+    /// <summary>The key-ring protection file (a certificate) of this test run's processes, created by the first to start.</summary>
+    public static readonly string SharedKeyFile = Path.Combine(Path.GetTempPath(), $"ates-test-keyring-{Environment.ProcessId}.pfx");
+
     /// <param name="environment">Configuration as environment variables (Ates__Storage, ConnectionStrings__Ates, …).</param>
     /// <param name="port">The HTTP port; a free one when null.</param>
     /// <param name="assembly">The host to run, from the caller's output folder (or a full path: another build of it).</param>
@@ -59,6 +62,10 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             Environment = { ["Logging__LogLevel__Default"] = "Warning", ["ASPNETCORE_ENVIRONMENT"] = "Production" },
         };
+        // Every process of a test run shares one key-ring protection file, as a cluster's hosts share a mounted secret.
+        start.Environment["Ates__KeyRing__KeyFile"] = SharedKeyFile;
+        // Test processes run as Production; the demo users sign them in unless a test says otherwise.
+        start.Environment["Ates__SeedDemoUsers"] = "true";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         var startedAt = Stopwatch.GetTimestamp();
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}.");
@@ -178,6 +185,7 @@ public sealed class SiloProcess : IAsyncDisposable
                 // Exiting anyway; the next one may still be killed.
             }
         }
+        File.Delete(SharedKeyFile);
     };
 
     public async ValueTask DisposeAsync()

@@ -51,6 +51,8 @@ public sealed class RecordingJournal : IJournalStore
     public Task<IReadOnlyList<JournalPosition>> AppliedThroughAsync(string model, CancellationToken ct = default) => _inner.AppliedThroughAsync(model, ct);
     public Task<IReadOnlyList<ReadRow>> GetAsync(string model, IReadOnlyCollection<string> keys, CancellationToken ct = default) => _inner.GetAsync(model, keys, ct);
     public Task<IReadOnlyList<ReadRow>> QueryAsync(ReadQuery query, CancellationToken ct = default) => _inner.QueryAsync(query, ct);
+
+    public Task<long> CountAsync(ReadQuery query, CancellationToken ct = default) => _inner.CountAsync(query, ct);
     public Task<IReadOnlyList<string>> KeysAsync(string model, string state, CancellationToken ct = default) => _inner.KeysAsync(model, state, ct);
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 }
