@@ -17,7 +17,7 @@ public sealed class TelemetryTests(ITestOutputHelper output)
     [Fact]
     public async Task One_trace_runs_from_the_http_request_through_the_grain_call_and_journal_append_to_billings_consumer_and_its_append()
     {
-        var spans = new List<Activity>();
+        var spans = new ExportedSpans();
         await using var api = new AtesApi();
         await using var traced = api.WithWebHostBuilder(b => b.ConfigureServices(services => services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(Telemetry.TraceSources).AddAspNetCoreInstrumentation().AddInMemoryExporter(spans))));
@@ -33,7 +33,7 @@ public sealed class TelemetryTests(ITestOutputHelper output)
         var taskId = created.GetProperty("id").GetGuid();
         var assignee = created.GetProperty("assigneeId").GetGuid();
 
-        Activity[] Snapshot() { lock (spans) return spans.ToArray(); }
+        Activity[] Snapshot() => spans.Snapshot();
         bool IsRequest(Activity s) => s.Kind == ActivityKind.Server && s.GetTagItem("http.route") as string == "/api/tasks/";
         bool IsLedgerAppend(Activity s) => s.OperationName == "journal append" && (s.GetTagItem("ates.stream") as string) == $"account/{assignee:N}";
         // A span is exported when it ends, on whichever thread ends it: the request's may end after its response reached
@@ -100,5 +100,26 @@ public sealed class TelemetryTests(ITestOutputHelper output)
             deadline.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30), "the trace did not reach billing's delivery and append");
             await Task.Delay(20); // spans arrive from other threads as they end; nothing to await but their arrival
         }
+    }
+}
+
+/// <summary>Spans as the in-memory exporter adds them (on whichever thread ends one), read while they arrive.</summary>
+internal sealed class ExportedSpans : System.Collections.ObjectModel.Collection<Activity>
+{
+    private readonly Lock _sync = new();
+
+    public Activity[] Snapshot()
+    {
+        lock (_sync) return [.. Items];
+    }
+
+    protected override void InsertItem(int index, Activity item)
+    {
+        lock (_sync) base.InsertItem(index, item);
+    }
+
+    protected override void ClearItems()
+    {
+        lock (_sync) base.ClearItems();
     }
 }

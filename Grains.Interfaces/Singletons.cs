@@ -1,0 +1,6 @@
+namespace Ates.Grains.Interfaces;
+
+public static class Singletons
+{
+    public const string Key = "default";
+}
