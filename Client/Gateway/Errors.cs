@@ -14,6 +14,14 @@ public static class Errors
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions["correlationId"] = context.HttpContext.TraceIdentifier;
+            // ASP.NET Core names a type for most statuses but not these; every problem carries one (docs/api.md).
+            context.ProblemDetails.Type ??= context.ProblemDetails.Status switch
+            {
+                413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                429 => "https://tools.ietf.org/html/rfc6585#section-4",
+                503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+                _ => null,
+            };
         });
         services.AddExceptionHandler<GatewayExceptionHandler>();
         return services;

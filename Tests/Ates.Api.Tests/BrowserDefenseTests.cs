@@ -106,7 +106,9 @@ public sealed class BrowserDefenseTests(AtesApi api) : IClassFixture<AtesApi>
         var locked = await anonymous.PostAsJsonAsync("/api/auth/token", new { email = "worker2@ates.local", password = "worker2" });
         locked.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, "the eleventh try is refused even with the right password");
         int.Parse(locked.Headers.GetValues("Retry-After").Single()).ShouldBeInRange(1, 15 * 60);
-        (await locked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!.ShouldContain("Wait");
+        var problem = await locked.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("detail").GetString()!.ShouldContain("Wait");
+        problem.GetProperty("type").GetString().ShouldBe("https://tools.ietf.org/html/rfc6585#section-4", "every problem names its type");
         (await TryAsync("worker0@ates.local", "worker0")).Item1.ShouldBe(HttpStatusCode.OK, "other accounts sign in as before");
     }
 }
