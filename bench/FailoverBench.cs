@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ates.Client;
 using Ates.Testing;
 
 namespace Ates.Bench;

@@ -1,4 +1,3 @@
-using Ates.Client;
 using Ates.Testing;
 
 namespace Ates.Bench;

@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Ates.Client;
 using Ates.Testing;
 
 namespace Ates.Bench;

@@ -1,6 +1,5 @@
 using Ates.Testing;
 using System.Diagnostics;
-using Ates.Client;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
 using Ates.Grains;

@@ -1,5 +1,4 @@
 using System.Net;
-using Ates.Client;
 using Ates.Testing;
 
 namespace Ates.Bench;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using Ates.Client;
 using Xunit.Abstractions;
 
 namespace Ates.Cluster.Tests;

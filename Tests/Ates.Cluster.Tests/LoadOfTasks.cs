@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Ates.Client;
 using Ates.Grains.Interfaces;
 
 namespace Ates.Cluster.Tests;

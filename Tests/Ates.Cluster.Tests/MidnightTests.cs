@@ -66,7 +66,7 @@ public sealed class MidnightTests(ITestOutputHelper output)
         report.Payouts.ShouldBe(positive.Count);
     }
 
-    private static async Task<DayDto> UntilClosedAsync(Ates.Client.AtesClient accountant, DateOnly day)
+    private static async Task<DayDto> UntilClosedAsync(AtesClient accountant, DateOnly day)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)

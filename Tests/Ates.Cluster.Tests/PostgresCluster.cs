@@ -2,7 +2,6 @@ using Ates.Grains.Interfaces;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ates.Client;
 using Ates.Grains;
 using Ates.Storage.Postgres;
 using Ates.Testing;

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ates.Client;
 using Xunit.Abstractions;
 
 namespace Ates.Cluster.Tests;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Ates.Client;
 using Xunit.Abstractions;
 
 namespace Ates.Cluster.Tests;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Ates.Client;
 using Ates.Grains.Interfaces;
 
 namespace Ates.Testing;

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ates.Client;
 using Ates.Grains;
 using Ates.Grains.Interfaces;
 using Ates.Grains.Interfaces.Events;
