@@ -77,6 +77,9 @@ public static class BrowserDefenses
     {
         var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
         if (fetchSite is "cross-site" or "same-site") return $"a page of another site (Sec-Fetch-Site: {fetchSite})";
+        // The browser's own word that the page is of this origin (or that a person typed it): a proxy that rewrote the
+        // Host header cannot make that wrong, as it can the comparison below.
+        if (fetchSite is "same-origin" or "none") return null;
         var origin = request.Headers.Origin.ToString();
         if (origin.Length == 0) return null;
         var own = $"{request.Scheme}://{request.Host}";

@@ -35,6 +35,11 @@ public sealed class BrowserDefenseTests(AtesApi api) : IClassFixture<AtesApi>
         ours.Headers.Add("Origin", "http://localhost");
         ours.Headers.Add("Sec-Fetch-Site", "same-origin");
         (await manager.SendAsync(ours)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // Behind a proxy that passes another Host than the browser's address bar, the browser's Sec-Fetch-Site still says it is ours.
+        using var proxied = new HttpRequestMessage(HttpMethod.Post, "/api/tasks/shuffle");
+        proxied.Headers.Add("Origin", "http://localhost:8080");
+        proxied.Headers.Add("Sec-Fetch-Site", "same-origin");
+        (await manager.SendAsync(proxied)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await manager.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK, "reading is not a change");
     }
 

@@ -54,6 +54,7 @@ public sealed class DeploymentFilesTests(AtesApi api) : IClassFixture<AtesApi>
         var nginx = File.ReadAllText(Path.Combine(Docker, "nginx.conf"));
         foreach (var silo in new[] { "silo1", "silo2", "silo3" }) nginx.ShouldContain($"server {silo}:{port}");
         Regex.IsMatch(nginx, @"location /api/live \{[^}]*proxy_buffering off;[^}]*proxy_read_timeout", RegexOptions.Singleline).ShouldBeTrue();
+        Regex.Matches(nginx, @"proxy_set_header Host \$http_host;").Count.ShouldBe(2, "the host with its port, as the browser's Origin names it");
         Regex.IsMatch(nginx, @"location = /metrics \{\s*return 404;", RegexOptions.Singleline).ShouldBeTrue("metrics stay on the inside network");
         VolumesExist(Map(services["nginx"]));
 
