@@ -19,8 +19,22 @@ public static class PrivateFiles
             return;
         }
         Directory.CreateDirectory(directory, OwnerOnlyDirectory);
-        File.SetUnixFileMode(directory, OwnerOnlyDirectory);
-        foreach (var file in Directory.EnumerateFiles(directory)) File.SetUnixFileMode(file, OwnerOnlyFile);
+        Narrow(directory, OwnerOnlyDirectory);
+        foreach (var file in Directory.EnumerateFiles(directory)) Narrow(file, OwnerOnlyFile);
+    }
+
+    /// <summary>Best effort on what this user does not own (a mount point the platform made): what Ates creates is created narrow.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void Narrow(string path, UnixFileMode mode)
+    {
+        try
+        {
+            File.SetUnixFileMode(path, mode);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not ours to change; the files inside that Ates creates are 0600 from the start.
+        }
     }
 
     /// <summary>Creates an empty file readable by its owner only, unless it exists (then narrows it).</summary>
@@ -33,25 +47,35 @@ public static class PrivateFiles
         }
         catch (IOException) when (File.Exists(path))
         {
-            File.SetUnixFileMode(path, OwnerOnlyFile);
+            Narrow(path, OwnerOnlyFile);
         }
     }
 
-    /// <summary>Writes a new file readable by its owner only; false when another process created it first.</summary>
+    /// <summary>
+    /// Writes a new file readable by its owner only, whole or not at all: written beside it and moved into place, so a
+    /// process killed while writing leaves no half file that would stop every later start. False when another process
+    /// created it first.
+    /// </summary>
     public static bool TryCreate(string path, ReadOnlySpan<byte> content)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        try
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var draft = $"{full}.{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
+        using (var file = new FileStream(draft, options))
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
-            using var file = new FileStream(path, options);
             file.Write(content);
             file.Flush(flushToDisk: true);
+        }
+        try
+        {
+            File.Move(draft, full, overwrite: false);
             return true;
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException) when (File.Exists(full))
         {
+            File.Delete(draft);
             return false;
         }
     }
