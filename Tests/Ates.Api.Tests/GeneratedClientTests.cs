@@ -1,4 +1,5 @@
 using Ates.Client.Sdk;
+using Ates.Testing;
 using Sdk = Ates.Client.Sdk.Models;
 
 namespace Ates.Api.Tests;
@@ -91,7 +92,7 @@ internal static class Kiota
 {
     public static async Task<(int Exit, string Log)> GenerateAsync(string root, string document, string output)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = root };
         foreach (var argument in new[]
         {
             "kiota", "generate", "--language", "CSharp", "--openapi", document, "--output", output,
@@ -100,22 +101,11 @@ internal static class Kiota
             start.ArgumentList.Add(argument);
         start.Environment["KIOTA_CLI_TELEMETRY_OPTOUT"] = "true";
         start.Environment["KIOTA_TUTORIAL_ENABLED"] = "false";
-        using var process = System.Diagnostics.Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-        var log = await stdout + await stderr;
+        var (exit, stdout, stderr) = await ToolProcess.RunAsync(start, TimeSpan.FromMinutes(3));
+        var log = stdout + stderr;
         if (log.Contains("Could not execute because the specified command or file was not found", StringComparison.Ordinal)
             || log.Contains("Run \"dotnet tool restore\"", StringComparison.Ordinal))
             throw new InvalidOperationException("Kiota is not restored: run `dotnet tool restore` in the repository (test.sh does this).\n" + log);
-        return (process.ExitCode, log);
+        return (exit, log);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Ates.Testing;
 
 namespace Ates.Api.Tests;
 
@@ -47,34 +48,18 @@ internal static class Node
 {
     public static async Task<(int Exit, string Output, string Errors)> RunAsync(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = workingDirectory };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         // No telemetry or update check from a test run.
         start.Environment["REDOCLY_TELEMETRY"] = "off";
         start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-        Process process;
         try
         {
-            process = Process.Start(start)!;
+            return await ToolProcess.RunAsync(start, TimeSpan.FromMinutes(2));
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException("Node.js is not installed (`node` was not found): apt-get install nodejs npm. " + e.Message, e);
-        }
-        using (process)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var errors = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            finally
-            {
-                if (!process.HasExited) process.Kill(entireProcessTree: true);
-            }
-            return (process.ExitCode, await output, await errors);
         }
     }
 }

@@ -163,14 +163,10 @@ public sealed class PostgresTestServer : IAsyncDisposable
     /// <summary>Runs a program to its end and returns what it printed; a non-zero exit is an error carrying its output.</summary>
     public static async Task<string> RunProcessAsync(string program, IReadOnlyList<string> args)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program);
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        var output = await stdout.ConfigureAwait(false);
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} exited {process.ExitCode}: {output}{await stderr.ConfigureAwait(false)}");
+        var (exit, output, errors) = await ToolProcess.RunAsync(start, TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+        if (exit != 0) throw new InvalidOperationException($"{program} exited {exit}: {output}{errors}");
         return output;
     }
 
