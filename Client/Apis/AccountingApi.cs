@@ -62,8 +62,9 @@ public static class AccountingApi
     private static async Task<Results<Ok<IReadOnlyList<EntryDto>>, FileContentHttpResult>> MyLogAsync([AsParameters] LogQuery query, HttpContext context, IGrainFactory grains)
     {
         var me = context.Me().Id;
+        var csv = CsvExport.Wanted(query.Format); // a wrong format is a 400 before any ledger is read
         var log = await ReadLogAsync(grains.GetGrain<IAccountGrain>(me), query);
-        return CsvExport.Wanted(query.Format) ? CsvExport.Log(log, FileKey(me)) : TypedResults.Ok(log);
+        return csv ? CsvExport.Log(log, FileKey(me)) : TypedResults.Ok(log);
     }
 
     private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> AccountAsync(Guid userId, [FromQuery(Name = "at")] DateTimeOffset? at, HttpContext context,
@@ -74,8 +75,9 @@ public static class AccountingApi
         HttpContext context, IGrainFactory grains)
     {
         if (await OtherAccountAsync(userId, context, grains) is { } refused) return refused;
+        var csv = CsvExport.Wanted(query.Format);
         var log = await ReadLogAsync(grains.GetGrain<IAccountGrain>(userId), query);
-        return CsvExport.Wanted(query.Format) ? CsvExport.Log(log, FileKey(userId)) : TypedResults.Ok(log);
+        return csv ? CsvExport.Log(log, FileKey(userId)) : TypedResults.Ok(log);
     }
 
     private static async Task<Ok<List<AccountView>>> ListAccountsAsync(DomainQueries queries, People people)
@@ -107,12 +109,8 @@ public static class AccountingApi
         return AccountView.Of(at is { } moment ? await account.GetAt(moment) : await account.Get(), await people.AllAsync(userId));
     }
 
-    /// <remarks>The format is checked first: a wrong one is a 400 before any ledger is read.</remarks>
-    private static Task<IReadOnlyList<EntryDto>> ReadLogAsync(IAccountGrain account, LogQuery query)
-    {
-        CsvExport.Wanted(query.Format);
-        return query.At is { } moment ? account.LogAt(moment, query.From, query.To) : account.Log(query.From, query.To);
-    }
+    private static Task<IReadOnlyList<EntryDto>> ReadLogAsync(IAccountGrain account, LogQuery query) =>
+        query.At is { } moment ? account.LogAt(moment, query.From, query.To) : account.Log(query.From, query.To);
 
     private static string FileKey(Guid whose) => whose.ToString("N")[..8];
 

@@ -20,11 +20,14 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
 
     private DateOnly? _firstDay; // never changes once known
 
+    /// <summary>The first business day (nothing existed before it); null before anything happened.</summary>
+    private async Task<DateOnly?> FirstDayAsync() => _firstDay ??= await grains.GetGrain<IBillingClockGrain>(Singletons.Key).FirstDay();
+
     /// <summary>One Day per date in the range, from the first business day on (nothing existed before it).</summary>
     public async Task<IReadOnlyList<DayDto>> Days(DateOnly from, DateOnly to)
     {
         var dates = Dates(from, to).ToList();
-        var first = _firstDay ??= await grains.GetGrain<IBillingClockGrain>(Singletons.Key).FirstDay();
+        var first = await FirstDayAsync();
         return await Task.WhenAll(dates.Where(d => first is null || d >= first).Select(Day));
     }
 
@@ -42,7 +45,7 @@ public sealed class DomainQueries(IGrainFactory grains, BusinessCalendar calenda
     /// </summary>
     public async Task<IReadOnlyList<NegativeBalancesOnDay>> NegativeBalances(DateOnly from, DateOnly to)
     {
-        var first = _firstDay ??= await grains.GetGrain<IBillingClockGrain>(Singletons.Key).FirstDay();
+        var first = await FirstDayAsync();
         var today = calendar.Today;
         var dates = Dates(from, to).Where(d => (first is null || d >= first) && d <= today).ToList();
         if (dates.Count == 0) return [];

@@ -51,23 +51,25 @@ public static class BrowserDefenses
     private static Task DefendAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
-        context.Response.OnStarting(() =>
-        {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.XFrameOptions = "DENY";
-            if (request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000";
-            if (request.Path.StartsWithSegments("/api") && !headers.ContainsKey("Cache-Control")) headers.CacheControl = "no-store";
-            if (!headers.ContainsKey("Content-Security-Policy"))
-                headers.ContentSecurityPolicy = context.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true ? LibraryPagePolicy : DataPolicy;
-            return Task.CompletedTask;
-        });
-
+        context.Response.OnStarting(SetHeaders, context); // static, with the context as state: no closure per request
         if (ChangesState(request.Method) && FromAnotherSite(request) is { } site)
             return Errors.WriteProblemAsync(context, StatusCodes.Status403Forbidden, "Refused: this request came from another site.",
                 $"It says it was sent by {site}. Ates accepts changes only from its own pages and from clients that are not browsers.");
         return next(context);
+    }
+
+    private static Task SetHeaders(object state)
+    {
+        var context = (HttpContext)state;
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        if (context.Request.IsHttps) headers.StrictTransportSecurity = "max-age=31536000";
+        if (context.Request.Path.StartsWithSegments("/api") && !headers.ContainsKey("Cache-Control")) headers.CacheControl = "no-store";
+        if (!headers.ContainsKey("Content-Security-Policy"))
+            headers.ContentSecurityPolicy = context.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true ? LibraryPagePolicy : DataPolicy;
+        return Task.CompletedTask;
     }
 
     private static bool ChangesState(string method) => !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));

@@ -70,12 +70,7 @@ public static class KeyRingProtection
         var (path, password, name) = !string.IsNullOrWhiteSpace(ring.Certificate) ? (ring.Certificate, ring.Password, "Ates:KeyRing:Certificate")
             : !settings.Orleans.Tls.Disabled && !string.IsNullOrWhiteSpace(settings.Orleans.Tls.Certificate) ? (settings.Orleans.Tls.Certificate, settings.Orleans.Tls.Password, "Ates:Orleans:Tls:Certificate")
             : (null, null, null);
-        if (path is not null)
-        {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
-            if (!certificate.HasPrivateKey) throw new InvalidOperationException($"{name} {path} has no private key: the key ring cannot be decrypted with it.");
-            return certificate;
-        }
+        if (path is not null) return ClusterTls.LoadWithPrivateKey(path, password, name!);
         var keyFile = !string.IsNullOrWhiteSpace(ring.KeyFile) ? ring.KeyFile
             : !settings.OnPostgres && !string.IsNullOrWhiteSpace(settings.DataDirectory) ? Path.Combine(settings.DataDirectory, DefaultKeyFile)
             : null;

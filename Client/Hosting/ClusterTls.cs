@@ -19,15 +19,20 @@ public static class ClusterTls
         if (tls.Disabled) return null;
         if (!string.IsNullOrWhiteSpace(tls.Certificate))
         {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(tls.Certificate, tls.Password);
-            if (!certificate.HasPrivateKey) throw new InvalidOperationException($"Ates:Orleans:Tls:Certificate {tls.Certificate} has no private key: a peer could not prove it holds it.");
-            return certificate;
+            return LoadWithPrivateKey(tls.Certificate, tls.Password, "Ates:Orleans:Tls:Certificate");
         }
         if (!required) return null;
         throw new InvalidOperationException(
             "The cluster's Orleans ports would run without TLS, and anyone who reaches them could call any grain. " +
             "Set Ates:Orleans:Tls:Certificate to the cluster's PFX (scripts/cluster-certificate.sh makes one; every silo and frontend mounts the same) " +
             "and Ates:Orleans:Tls:Password, or set Ates:Orleans:Tls:Disabled=true on a single trusted host only.");
+    }
+
+    /// <summary>A PFX a setting names, which must hold its private key (to prove who we are, or to decrypt).</summary>
+    public static X509Certificate2 LoadWithPrivateKey(string path, string? password, string setting)
+    {
+        var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        return certificate.HasPrivateKey ? certificate : throw new InvalidOperationException($"{setting} {path} has no private key; a PFX with its key is needed.");
     }
 
     public static ISiloBuilder UseClusterTls(this ISiloBuilder silo, X509Certificate2 certificate) =>
